@@ -1,0 +1,67 @@
+import { open } from 'node:fs/promises'
+import { MalformedFileError } from '../errors.js'
+
+/** Random access to a file's bytes: a local path, a buffer, or anything with byteLength + slice. */
+export interface ByteSource {
+  readonly name: string
+  readonly byteLength: number
+  read(start: number, end: number): Promise<Uint8Array>
+}
+
+/** hyparquet's AsyncBuffer shape, so remote readers written for hyparquet plug in unchanged. */
+export interface AsyncBufferLike {
+  byteLength: number
+  slice(start: number, end?: number): ArrayBuffer | Promise<ArrayBuffer>
+}
+
+export type ParquetSource = string | Uint8Array | AsyncBufferLike | ByteSource
+
+function checkRange(name: string, byteLength: number, start: number, end: number): void {
+  if (start < 0 || end > byteLength || start > end) {
+    throw new MalformedFileError(`read of bytes ${start}..${end} is outside the ${byteLength}-byte file`, {
+      file: name,
+    })
+  }
+}
+
+export function bufferSource(bytes: Uint8Array, name = '<buffer>'): ByteSource {
+  return {
+    name,
+    byteLength: bytes.length,
+    read: async (start, end) => {
+      checkRange(name, bytes.length, start, end)
+      return bytes.subarray(start, end)
+    },
+  }
+}
+
+async function fileSource(path: string): Promise<ByteSource> {
+  const handle = await open(path, 'r')
+  try {
+    const { size } = await handle.stat()
+    const bytes = new Uint8Array(size)
+    await handle.read(bytes, 0, size, 0)
+    return bufferSource(bytes, path)
+  } finally {
+    await handle.close()
+  }
+}
+
+function isByteSource(source: object): source is ByteSource {
+  return 'read' in source && 'name' in source
+}
+
+export async function toByteSource(source: ParquetSource, name?: string): Promise<ByteSource> {
+  if (typeof source === 'string') return fileSource(source)
+  if (source instanceof Uint8Array) return bufferSource(source, name)
+  if (isByteSource(source)) return source
+  const label = name ?? '<async buffer>'
+  return {
+    name: label,
+    byteLength: source.byteLength,
+    read: async (start, end) => {
+      checkRange(label, source.byteLength, start, end)
+      return new Uint8Array(await source.slice(start, end))
+    },
+  }
+}

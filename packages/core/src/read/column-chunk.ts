@@ -1,0 +1,151 @@
+import { ModuleType } from '../crypto/aad.js'
+import { concatBytes } from '../crypto/aes.js'
+import { moduleSize } from '../crypto/module-cipher.js'
+import { type ErrorLocation, MalformedFileError, PmeError, UnsupportedError } from '../errors.js'
+import { chunkRange } from '../format/chunk-range.js'
+import { crc32 } from '../format/crc32.js'
+import { type ColumnMetaData, type PageHeader, PageHeaderDef, PageType } from '../thrift/parquet-structs.js'
+import { decodeStruct, encodeStruct } from '../thrift/struct-codec.js'
+import type { FileDecryptor } from './file-decryptor.js'
+import type { ParquetFile } from './parquet-file.js'
+
+/** A column chunk in plaintext Parquet framing: page headers and pages, nothing encrypted. */
+export interface PlainChunk {
+  readonly bytes: Uint8Array
+  readonly hasDictionary: boolean
+  /** Offset (within `bytes`) and size of each data page, header included: what an OffsetIndex lists. */
+  readonly dataPages: readonly { offset: number; size: number }[]
+}
+
+interface PageContext {
+  readonly decryptor: FileDecryptor
+  readonly key: Uint8Array
+  readonly rowGroupOrdinal: number
+  readonly columnOrdinal: number
+  readonly location: ErrorLocation
+}
+
+function pageModuleType(header: PageHeader, location: ErrorLocation): ModuleType {
+  switch (header.type) {
+    case PageType.DataPage:
+    case PageType.DataPageV2:
+      return ModuleType.DataPage
+    case PageType.DictionaryPage:
+      return ModuleType.DictionaryPage
+    default:
+      throw new UnsupportedError(`page type ${header.type} cannot be decrypted`, location)
+  }
+}
+
+/**
+ * The body of a DATA_PAGE_V2 with levels. Arrow C++ and arrow-rs encrypt levels and values as one
+ * module; parquet-java leaves the levels in plaintext and encrypts only the values (pme-reference §5).
+ * The Arrow framing is recognised by a module length that fills the whole page.
+ */
+function decryptV2Body(body: Uint8Array, header: PageHeader, ctx: PageContext, ordinals: object): Uint8Array {
+  const v2 = header.data_page_header_v2
+  const levels = v2 ? v2.definition_levels_byte_length + v2.repetition_levels_byte_length : 0
+  const wholePage = body.length >= 4 && moduleSize(body, 0) === body.length
+  if (levels === 0 || wholePage) {
+    return ctx.decryptor.decrypt(body, ctx.key, ModuleType.DataPage, ordinals, ctx.location)
+  }
+  if (levels > body.length) throw new MalformedFileError('V2 page levels are longer than the page', ctx.location)
+  const values = ctx.decryptor.decrypt(body.subarray(levels), ctx.key, ModuleType.DataPage, ordinals, ctx.location)
+  return concatBytes([body.subarray(0, levels), values])
+}
+
+function decryptPages(encrypted: Uint8Array, hasDictionary: boolean, ctx: PageContext): PlainChunk {
+  const parts: Uint8Array[] = []
+  const dataPages: { offset: number; size: number }[] = []
+  let outputLength = 0
+  let position = 0
+  let pageOrdinal = 0
+  while (position < encrypted.length) {
+    const isDictionary = hasDictionary && position === 0
+    const page = isDictionary ? undefined : pageOrdinal
+    const location = { ...ctx.location, ...(page === undefined ? {} : { page }) }
+    const ordinals = { rowGroup: ctx.rowGroupOrdinal, column: ctx.columnOrdinal, page: pageOrdinal }
+    const headerSize = moduleSize(encrypted, position)
+    const headerType = isDictionary ? ModuleType.DictionaryPageHeader : ModuleType.DataPageHeader
+    const headerModule = encrypted.subarray(position, position + headerSize)
+    const headerBytes = ctx.decryptor.decrypt(headerModule, ctx.key, headerType, ordinals, location)
+    const header = decodeStruct<PageHeader>(PageHeaderDef, headerBytes).value
+    if ((header.type === PageType.DictionaryPage) !== isDictionary) {
+      throw new MalformedFileError(`unexpected page type ${header.type} at this position`, location)
+    }
+    const bodyStart = position + headerSize
+    const bodyEnd = bodyStart + header.compressed_page_size
+    if (header.compressed_page_size < 0 || bodyEnd > encrypted.length) {
+      throw new MalformedFileError('page runs past the end of its column chunk', location)
+    }
+    const body = encrypted.subarray(bodyStart, bodyEnd)
+    const moduleType = pageModuleType(header, location)
+    const plain =
+      header.type === PageType.DataPageV2
+        ? decryptV2Body(body, header, { ...ctx, location }, ordinals)
+        : ctx.decryptor.decrypt(body, ctx.key, moduleType, ordinals, location)
+    const plainHeader = encodeStruct(PageHeaderDef, {
+      ...header,
+      compressed_page_size: plain.length,
+      crc: header.crc === undefined ? undefined : crc32(plain),
+    })
+    if (!isDictionary) {
+      dataPages.push({ offset: outputLength, size: plainHeader.length + plain.length })
+      pageOrdinal++
+    }
+    parts.push(plainHeader, plain)
+    outputLength += plainHeader.length + plain.length
+    position = bodyEnd
+  }
+  return { bytes: concatBytes(parts), hasDictionary, dataPages }
+}
+
+/** Walks a plaintext chunk's page headers to list its data pages. */
+function plainPages(bytes: Uint8Array, hasDictionary: boolean, location: ErrorLocation): PlainChunk {
+  const dataPages: { offset: number; size: number }[] = []
+  let position = 0
+  while (position < bytes.length) {
+    const { value: header, end } = decodeStruct<PageHeader>(PageHeaderDef, bytes, position)
+    const next = end + header.compressed_page_size
+    if (header.compressed_page_size < 0 || next > bytes.length) {
+      throw new MalformedFileError('page runs past the end of its column chunk', location)
+    }
+    if (header.type !== PageType.DictionaryPage) dataPages.push({ offset: position, size: next - position })
+    position = next
+  }
+  return { bytes, hasDictionary, dataPages }
+}
+
+/**
+ * Reads one column chunk and returns it in plaintext framing. Encrypted chunks are decrypted and
+ * authenticated in full before anything is returned.
+ */
+export async function readPlainChunk(
+  file: ParquetFile,
+  rowGroupIndex: number,
+  columnIndex: number,
+  meta: ColumnMetaData,
+): Promise<PlainChunk> {
+  const column = file.leaf(columnIndex).dotPath
+  const location = { file: file.name, rowGroup: rowGroupIndex, column }
+  const range = chunkRange(meta)
+  if (range.end > file.source.byteLength) {
+    throw new MalformedFileError('column chunk runs past the end of the file', location)
+  }
+  const bytes = await file.source.read(range.start, range.end)
+  try {
+    const key = await file.columnKey(rowGroupIndex, columnIndex)
+    if (!key || !file.decryptor) return plainPages(bytes, range.hasDictionary, location)
+    const ctx = {
+      decryptor: file.decryptor,
+      key,
+      rowGroupOrdinal: file.rowGroupOrdinal(rowGroupIndex),
+      columnOrdinal: columnIndex,
+      location,
+    }
+    return decryptPages(bytes, range.hasDictionary, ctx)
+  } catch (error) {
+    if (error instanceof PmeError) throw error.at(location)
+    throw error
+  }
+}

@@ -1,0 +1,127 @@
+import { ModuleType } from '../crypto/aad.js'
+import { concatBytes } from '../crypto/aes.js'
+import { MalformedFileError, PmeError } from '../errors.js'
+import {
+  type BloomFilterHeader,
+  BloomFilterHeaderDef,
+  ColumnIndexDef,
+  type ColumnMetaData,
+  type OffsetIndex,
+  OffsetIndexDef,
+} from '../thrift/parquet-structs.js'
+import { decodeStruct } from '../thrift/struct-codec.js'
+import type { ParquetFile } from './parquet-file.js'
+
+/*
+ * The page index (column index, offset index) and the bloom filter of a column chunk, in plaintext.
+ * Encrypted columns keep each of them in GCM modules under the column's key (pme-reference §5).
+ */
+
+interface ModuleReader {
+  file: ParquetFile
+  rowGroup: number
+  column: number
+  key: Uint8Array | undefined
+}
+
+/** Decrypts the module at `offset`; returns its plaintext and its on-disk size. */
+async function readModule(
+  at: ModuleReader,
+  offset: number,
+  type: ModuleType,
+): Promise<{ plaintext: Uint8Array; size: number }> {
+  const { file } = at
+  if (offset < 0 || offset + 4 > file.source.byteLength) {
+    throw new MalformedFileError('index module starts outside the file')
+  }
+  const prefix = await file.source.read(offset, offset + 4)
+  const size = 4 + new DataView(prefix.buffer, prefix.byteOffset, 4).getUint32(0, true)
+  if (offset + size > file.source.byteLength) throw new MalformedFileError('index module runs past the end of the file')
+  const module = await file.source.read(offset, offset + size)
+  if (!file.decryptor || !at.key) throw new MalformedFileError('module read on a plaintext column')
+  const plaintext = file.decryptor.decrypt(
+    module,
+    at.key,
+    type,
+    { rowGroup: file.rowGroupOrdinal(at.rowGroup), column: at.column },
+    { rowGroup: at.rowGroup, column: file.leaf(at.column).dotPath },
+  )
+  return { plaintext, size }
+}
+
+async function readRegion(file: ParquetFile, offset: number, length: number | undefined): Promise<Uint8Array> {
+  const end = length === undefined ? file.source.byteLength : offset + length
+  if (offset < 0 || end > file.source.byteLength) throw new MalformedFileError('index runs past the end of the file')
+  return file.source.read(offset, end)
+}
+
+async function withLocation<T>(file: ParquetFile, rowGroup: number, column: number, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (error) {
+    if (error instanceof PmeError) {
+      throw error.at({ file: file.name, rowGroup, column: file.leaf(column).dotPath })
+    }
+    throw error
+  }
+}
+
+async function moduleReader(file: ParquetFile, rowGroup: number, column: number): Promise<ModuleReader> {
+  return { file, rowGroup, column, key: await file.columnKey(rowGroup, column) }
+}
+
+/** The ColumnIndex as serialized Thrift (padding removed), or undefined when the chunk has none. */
+export function readColumnIndexBytes(
+  file: ParquetFile,
+  rowGroup: number,
+  column: number,
+): Promise<Uint8Array | undefined> {
+  const chunk = file.chunk(rowGroup, column)
+  const offset = chunk.column_index_offset
+  if (offset === undefined) return Promise.resolve(undefined)
+  return withLocation(file, rowGroup, column, async () => {
+    const at = await moduleReader(file, rowGroup, column)
+    const bytes = at.key
+      ? (await readModule(at, offset, ModuleType.ColumnIndex)).plaintext
+      : await readRegion(file, offset, chunk.column_index_length)
+    return bytes.subarray(0, decodeStruct(ColumnIndexDef, bytes).end)
+  })
+}
+
+export function readOffsetIndex(file: ParquetFile, rowGroup: number, column: number): Promise<OffsetIndex | undefined> {
+  const chunk = file.chunk(rowGroup, column)
+  const offset = chunk.offset_index_offset
+  if (offset === undefined) return Promise.resolve(undefined)
+  return withLocation(file, rowGroup, column, async () => {
+    const at = await moduleReader(file, rowGroup, column)
+    const bytes = at.key
+      ? (await readModule(at, offset, ModuleType.OffsetIndex)).plaintext
+      : await readRegion(file, offset, chunk.offset_index_length)
+    return decodeStruct<OffsetIndex>(OffsetIndexDef, bytes).value
+  })
+}
+
+/** The bloom filter as plaintext header + bitset, or undefined when the chunk has none. */
+export function readBloomFilterBytes(
+  file: ParquetFile,
+  rowGroup: number,
+  column: number,
+  meta: ColumnMetaData,
+): Promise<Uint8Array | undefined> {
+  const offset = meta.bloom_filter_offset
+  if (offset === undefined) return Promise.resolve(undefined)
+  return withLocation(file, rowGroup, column, async () => {
+    const at = await moduleReader(file, rowGroup, column)
+    if (at.key) {
+      // The bitset module follows the header module directly.
+      const header = await readModule(at, offset, ModuleType.BloomFilterHeader)
+      const { end } = decodeStruct<BloomFilterHeader>(BloomFilterHeaderDef, header.plaintext)
+      const bitset = await readModule(at, offset + header.size, ModuleType.BloomFilterBitset)
+      return concatBytes([header.plaintext.subarray(0, end), bitset.plaintext])
+    }
+    const region = await readRegion(file, offset, meta.bloom_filter_length)
+    const { value: header, end } = decodeStruct<BloomFilterHeader>(BloomFilterHeaderDef, region)
+    if (end + header.numBytes > region.length) throw new MalformedFileError('bloom filter runs past its region')
+    return region.subarray(0, end + header.numBytes)
+  })
+}

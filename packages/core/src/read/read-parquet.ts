@@ -1,0 +1,91 @@
+import { type ParquetParsers, parquetMetadata, parquetReadObjects } from 'hyparquet'
+import { compressors } from 'hyparquet-compressors'
+import { MalformedFileError, PmeError, UsageError } from '../errors.js'
+import { selectsLeaf } from '../format/schema.js'
+import type { ParquetSource } from '../io/byte-source.js'
+import type { DecryptionProperties } from './decryption-properties.js'
+import { ParquetFile } from './parquet-file.js'
+import { rowGroupView } from './row-group-view.js'
+
+export type Row = Record<string, unknown>
+
+export interface ReadOptions extends DecryptionProperties {
+  /**
+   * Columns to read, as top-level names or dot paths. A column is decoded whole (all leaves of a
+   * top-level field), so the keys of all its leaves are needed. Columns not read need no key.
+   */
+  columns?: string[]
+  /** Name used in errors when the source is not a path. */
+  name?: string
+  /** Decode BYTE_ARRAY columns as UTF-8 strings when annotated so (hyparquet's default: true). */
+  utf8?: boolean
+  /** hyparquet value parsers (timestamps, dates, strings...), merged over its defaults. */
+  parsers?: Partial<ParquetParsers>
+}
+
+/** Leaf ordinals to read and the top-level names hyparquet assembles them into. */
+function projection(file: ParquetFile, requested: string[] | undefined): { leaves: Set<number>; names: string[] } {
+  const topLevel = (names: Iterable<string>) =>
+    new Set(
+      file.leaves.filter((leaf) => [...names].includes(leaf.path[0] as string)).map((leaf) => leaf.path[0] as string),
+    )
+  let names: Set<string>
+  if (requested === undefined) {
+    names = topLevel(file.leaves.map((leaf) => leaf.path[0] as string))
+  } else {
+    for (const name of requested) {
+      if (!file.leaves.some((leaf) => selectsLeaf(name, leaf))) {
+        const known = file.leaves.map((leaf) => leaf.dotPath).join(', ')
+        throw new UsageError(`no column "${name}" in the file (columns: ${known})`, { file: file.name })
+      }
+    }
+    names = new Set(requested.map((name) => name.split('.')[0] as string))
+  }
+  const leaves = new Set<number>()
+  file.leaves.forEach((leaf, index) => {
+    if (names.has(leaf.path[0] as string)) leaves.add(index)
+  })
+  return { leaves, names: [...names] }
+}
+
+async function decodeView(view: Uint8Array, names: string[], options: ReadOptions, file: string): Promise<Row[]> {
+  try {
+    const buffer = view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength) as ArrayBuffer
+    const metadata = parquetMetadata(buffer, options.parsers ? { parsers: options.parsers } : {})
+    return (await parquetReadObjects({
+      file: buffer,
+      metadata,
+      columns: names,
+      compressors,
+      ...(options.utf8 === undefined ? {} : { utf8: options.utf8 }),
+      ...(options.parsers ? { parsers: options.parsers } : {}),
+    })) as Row[]
+  } catch (error) {
+    if (error instanceof PmeError) throw error
+    throw new MalformedFileError(`cannot decode the data: ${(error as Error).message}`, { file })
+  }
+}
+
+/**
+ * Reads the rows of an encrypted or plain Parquet file, one row group at a time. Each row group is
+ * yielded only after all of its chunks were decrypted and authenticated.
+ */
+export async function* readParquetRowGroups(source: ParquetSource, options: ReadOptions = {}): AsyncGenerator<Row[]> {
+  const file = await ParquetFile.open(source, options, options.name ? { name: options.name } : {})
+  yield* readRowGroupsOf(file, options)
+}
+
+export async function* readRowGroupsOf(file: ParquetFile, options: ReadOptions = {}): AsyncGenerator<Row[]> {
+  const { leaves, names } = projection(file, options.columns)
+  for (let index = 0; index < file.metadata.row_groups.length; index++) {
+    const view = await rowGroupView(file, index, leaves)
+    yield await decodeView(view, names, options, file.name)
+  }
+}
+
+/** Reads all rows; on any integrity failure it throws and returns nothing. */
+export async function readParquet(source: ParquetSource, options: ReadOptions = {}): Promise<Row[]> {
+  const rows: Row[] = []
+  for await (const group of readParquetRowGroups(source, options)) rows.push(...group)
+  return rows
+}
