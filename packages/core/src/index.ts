@@ -1,3 +1,4 @@
+export { type ColumnReport, type FileReport, inspectFile, type KeyMetadataView } from './api/inspect-file.js'
 export type { Algorithm } from './crypto/module-cipher.js'
 export {
   AadPrefixError,

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
 import { MalformedFileError } from '../errors.js'
 
 /** Random access to a file's bytes: a local path, a buffer, or anything with byteLength + slice. */
@@ -35,15 +35,28 @@ export function bufferSource(bytes: Uint8Array, name = '<buffer>'): ByteSource {
   }
 }
 
+/** Reads ranges on demand, opening the file per read: no handle outlives a call, nothing is preloaded. */
 async function fileSource(path: string): Promise<ByteSource> {
-  const handle = await open(path, 'r')
-  try {
-    const { size } = await handle.stat()
-    const bytes = new Uint8Array(size)
-    await handle.read(bytes, 0, size, 0)
-    return bufferSource(bytes, path)
-  } finally {
-    await handle.close()
+  const { size } = await stat(path)
+  return {
+    name: path,
+    byteLength: size,
+    read: async (start, end) => {
+      checkRange(path, size, start, end)
+      const handle = await open(path, 'r')
+      try {
+        const bytes = new Uint8Array(end - start)
+        let filled = 0
+        while (filled < bytes.length) {
+          const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, start + filled)
+          if (bytesRead === 0) throw new MalformedFileError('file shrank while being read', { file: path })
+          filled += bytesRead
+        }
+        return bytes
+      } finally {
+        await handle.close()
+      }
+    },
   }
 }
 

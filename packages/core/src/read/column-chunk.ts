@@ -100,9 +100,14 @@ function decryptPages(encrypted: Uint8Array, hasDictionary: boolean, ctx: PageCo
   return { bytes: concatBytes(parts), hasDictionary, dataPages }
 }
 
-/** Walks a plaintext chunk's page headers to list its data pages. */
-function plainPages(bytes: Uint8Array, hasDictionary: boolean, location: ErrorLocation): PlainChunk {
+/**
+ * Walks a plaintext chunk's page headers to list its data pages. Whether it starts with a dictionary
+ * page is read from the first header: older parquet-mr writers leave dictionary_page_offset unset and
+ * point data_page_offset at the dictionary page (parquet-testing nested_lists.snappy.parquet).
+ */
+function plainPages(bytes: Uint8Array, location: ErrorLocation): PlainChunk {
   const dataPages: { offset: number; size: number }[] = []
+  let hasDictionary = false
   let position = 0
   while (position < bytes.length) {
     const { value: header, end } = decodeStruct<PageHeader>(PageHeaderDef, bytes, position)
@@ -111,6 +116,7 @@ function plainPages(bytes: Uint8Array, hasDictionary: boolean, location: ErrorLo
       throw new MalformedFileError('page runs past the end of its column chunk', location)
     }
     if (header.type !== PageType.DictionaryPage) dataPages.push({ offset: position, size: next - position })
+    else if (position === 0) hasDictionary = true
     position = next
   }
   return { bytes, hasDictionary, dataPages }
@@ -135,7 +141,7 @@ export async function readPlainChunk(
   const bytes = await file.source.read(range.start, range.end)
   try {
     const key = await file.columnKey(rowGroupIndex, columnIndex)
-    if (!key || !file.decryptor) return plainPages(bytes, range.hasDictionary, location)
+    if (!key || !file.decryptor) return plainPages(bytes, location)
     const ctx = {
       decryptor: file.decryptor,
       key,

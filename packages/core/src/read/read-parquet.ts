@@ -70,21 +70,29 @@ async function decodeView(view: Uint8Array, names: string[], options: ReadOption
  * Reads the rows of an encrypted or plain Parquet file, one row group at a time. Each row group is
  * yielded only after all of its chunks were decrypted and authenticated.
  */
-export async function* readParquetRowGroups(source: ParquetSource, options: ReadOptions = {}): AsyncGenerator<Row[]> {
-  const file = await ParquetFile.open(source, options, options.name ? { name: options.name } : {})
-  yield* readRowGroupsOf(file, options)
-}
-
-export async function* readRowGroupsOf(file: ParquetFile, options: ReadOptions = {}): AsyncGenerator<Row[]> {
+export async function* readParquetRowGroups(
+  source: ParquetSource | ParquetFile,
+  options: ReadOptions = {},
+): AsyncGenerator<Row[]> {
+  const file =
+    source instanceof ParquetFile
+      ? source
+      : await ParquetFile.open(source, options, options.name ? { name: options.name } : {})
   const { leaves, names } = projection(file, options.columns)
   for (let index = 0; index < file.metadata.row_groups.length; index++) {
+    // An empty row group has no rows to decode (hyparquet skips it too), and some writers leave its
+    // chunk offsets unset (parquet-testing column_chunk_key_value_metadata.parquet).
+    if (file.rowGroup(index).num_rows === 0) {
+      yield []
+      continue
+    }
     const view = await rowGroupView(file, index, leaves)
     yield await decodeView(view, names, options, file.name)
   }
 }
 
 /** Reads all rows; on any integrity failure it throws and returns nothing. */
-export async function readParquet(source: ParquetSource, options: ReadOptions = {}): Promise<Row[]> {
+export async function readParquet(source: ParquetSource | ParquetFile, options: ReadOptions = {}): Promise<Row[]> {
   const rows: Row[] = []
   for await (const group of readParquetRowGroups(source, options)) rows.push(...group)
   return rows

@@ -124,9 +124,9 @@ function readStruct(reader: CompactReader, def: StructDef, depth: number): Recor
     const field = def.fields[id]
     if (field && typeMatches(field[1], wireType)) {
       out[field[0]] = readValue(reader, field[1], wireType, depth)
-    } else if (field) {
-      throw new MalformedFileError(`${def.name}.${field[0]} has thrift type ${wireType}, which does not match`)
     } else {
+      // Unnamed fields, and named ones of another type (Thrift skips those too: a parquet-mr 1.12
+      // snapshot wrote a list as ColumnMetaData field 15), are kept as raw bytes.
       const start = reader.offset
       reader.skip(wireType, depth)
       unknown.push({ id, type: wireType, raw: reader.bytes.slice(start, reader.offset) })
@@ -200,7 +200,8 @@ function writeStruct(writer: CompactWriter, def: StructDef, value: Record<string
     })
   }
   for (const field of value[UNKNOWN_FIELDS] ?? []) {
-    if (def.fields[field.id]) continue // a named field was set explicitly: it wins
+    const named = def.fields[field.id]
+    if (named && value[named[0]] !== undefined && value[named[0]] !== null) continue // set explicitly: it wins
     entries.push({
       id: field.id,
       write: (lastId) => {

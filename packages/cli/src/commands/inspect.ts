@@ -1,0 +1,59 @@
+import { type FileReport, inspectFile, type KeyMetadataView, UsageError } from '@pme/core'
+import { decryptionProperties, type KeyOptionValues, keyOptionHelp, keyOptionSpec } from '../key-options.js'
+import type { Command } from './command.js'
+
+function keyText(view: KeyMetadataView): string {
+  if (!view) return '-'
+  return 'text' in view ? JSON.stringify(view.text) : `0x${view.hex}`
+}
+
+function aadText(report: FileReport): string {
+  switch (report.aadPrefix) {
+    case 'stored':
+      return `stored (${JSON.stringify(report.aadPrefixValue)})`
+    case 'must-supply':
+      return 'not stored: the reader must supply it'
+    default:
+      return report.aadPrefix ?? '-'
+  }
+}
+
+function describe(report: FileReport): string {
+  const lines = [`file:              ${report.file}`, `magic:             ${report.magic}`]
+  if (!report.encrypted) {
+    lines.push('encryption:        none')
+  } else {
+    lines.push(
+      `algorithm:         ${report.algorithm}`,
+      `footer:            ${report.footer}${report.footerSignature ? ` (signature ${report.footerSignature})` : ''}`,
+      `footer key:        ${keyText(report.footerKeyMetadata)}`,
+      `aad prefix:        ${aadText(report)}`,
+      `aad file unique:   ${report.aadFileUnique}`,
+    )
+  }
+  if (!report.footerReadable) {
+    lines.push(`columns:           unknown: the footer is encrypted (${report.reason})`)
+    return `${lines.join('\n')}\n`
+  }
+  lines.push(`created by:        ${report.createdBy ?? '-'}`, `rows:              ${report.numRows}`)
+  lines.push(`row groups:        ${report.rowGroups}`, 'columns:')
+  for (const column of report.columns ?? []) {
+    const how = !column.encrypted ? 'plaintext' : `encrypted, ${column.key} key ${keyText(column.keyMetadata)}`
+    lines.push(`  ${column.path} (${column.physicalType}): ${how}`)
+  }
+  return `${lines.join('\n')}\n`
+}
+
+export const inspectCommand: Command = {
+  name: 'inspect',
+  summary: "show a file's encryption: algorithm, footer mode, AAD prefix, and each column's key",
+  usage: `pme inspect <file> [--json]
+${keyOptionHelp}`,
+  options: { ...keyOptionSpec, json: { type: 'boolean' } },
+  async run({ positionals, values, env, out }) {
+    const [path, ...extra] = positionals
+    if (!path || extra.length > 0) throw new UsageError('inspect takes exactly one file')
+    const report = await inspectFile(path, decryptionProperties(values as KeyOptionValues, env))
+    await out(values.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report))
+  },
+}
