@@ -14,11 +14,14 @@ export function checkKey(key: Uint8Array, what: string): void {
 
 type KeyBits = 128 | 192 | 256
 
+// Both check the key first: node:crypto would otherwise throw an untyped "Invalid cipher" error.
 function gcmName(key: Uint8Array): `aes-${KeyBits}-gcm` {
+  checkKey(key, 'the AES key')
   return `aes-${(key.length * 8) as KeyBits}-gcm`
 }
 
 function ctrName(key: Uint8Array): string {
+  checkKey(key, 'the AES key')
   return `aes-${key.length * 8}-ctr`
 }
 

@@ -1,0 +1,60 @@
+import { readdirSync } from 'node:fs'
+import { parquetMetadata, parquetReadObjects } from 'hyparquet'
+import { compressors } from 'hyparquet-compressors'
+import { describe, expect, it } from 'vitest'
+import { PmeError } from '../src/errors.js'
+import { readParquet } from '../src/read/read-parquet.js'
+import { dataPath, HAS_TEST_DATA, readDataFile, skipWithoutData, TEST_DATA_DIR } from './helpers/test-data.js'
+
+/*
+ * Every plain .parquet file of parquet-testing reads through readParquet with no options, and gives
+ * the rows hyparquet gives when it reads the original file itself (no decryption, no view in between).
+ */
+
+/**
+ * Files that cannot be read, and why. Each must still fail with a typed PmeError, and hyparquet alone
+ * must fail on it too: when it stops failing there, move the file to the readable ones.
+ */
+const EXPECTED_FAILURES: readonly (readonly [name: string, reason: string])[] = [
+  ['nation.dict-malformed.parquet', 'deliberately malformed: its dictionary page runs past its column chunk'],
+  [
+    'datapage_v2_empty_datapage.snappy.parquet',
+    'valid, but hyparquet 1.31.5 snappy-decompresses the empty values of its V2 page (parquet-testing README, arrow-rs#7388)',
+  ],
+]
+const failing = new Set(EXPECTED_FAILURES.map(([name]) => name))
+
+const plainFiles = HAS_TEST_DATA
+  ? readdirSync(TEST_DATA_DIR)
+      .filter((name) => name.endsWith('.parquet'))
+      .sort()
+  : []
+const readable = plainFiles.filter((name) => !failing.has(name))
+
+async function hyparquetRows(name: string): Promise<unknown[]> {
+  const bytes = readDataFile(name)
+  const buffer = bytes.buffer as ArrayBuffer
+  return parquetReadObjects({ file: buffer, metadata: parquetMetadata(buffer), compressors })
+}
+
+describe.skipIf(skipWithoutData('plain parquet-testing files'))('plain parquet-testing files', () => {
+  it('finds the plain files, including every expected failure', () => {
+    expect(plainFiles.length).toBeGreaterThan(40)
+    for (const name of failing) expect(plainFiles).toContain(name)
+  })
+
+  it.each(readable)('%s reads as hyparquet reads it', async (name) => {
+    const rows = await readParquet(dataPath(name))
+    expect(rows).toEqual(await hyparquetRows(name))
+  })
+
+  it.each(EXPECTED_FAILURES)('%s fails with a PmeError: %s', async (name) => {
+    const error = await readParquet(dataPath(name)).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    )
+    expect(error).toBeInstanceOf(PmeError)
+    expect((error as PmeError).location.file).toBe(dataPath(name))
+    await expect(hyparquetRows(name)).rejects.toThrow()
+  })
+})
