@@ -70,6 +70,22 @@ async function moduleReader(file: ParquetFile, rowGroup: number, column: number)
   return { file, rowGroup, column, key: await file.columnKey(rowGroup, column) }
 }
 
+/** Reads and parses a page index structure: decrypted for encrypted columns, as stored otherwise. */
+function readPageIndex<T>(
+  file: ParquetFile,
+  rowGroup: number,
+  column: number,
+  region: { offset: number | undefined; length: number | undefined; type: ModuleType },
+  parse: (bytes: Uint8Array) => T,
+): Promise<T | undefined> {
+  const { offset, length, type } = region
+  if (offset === undefined) return Promise.resolve(undefined)
+  return withLocation(file, rowGroup, column, async () => {
+    const at = await moduleReader(file, rowGroup, column)
+    return parse(at.key ? (await readModule(at, offset, type)).plaintext : await readRegion(file, offset, length))
+  })
+}
+
 /** The ColumnIndex as serialized Thrift (padding removed), or undefined when the chunk has none. */
 export function readColumnIndexBytes(
   file: ParquetFile,
@@ -77,28 +93,22 @@ export function readColumnIndexBytes(
   column: number,
 ): Promise<Uint8Array | undefined> {
   const chunk = file.chunk(rowGroup, column)
-  const offset = chunk.column_index_offset
-  if (offset === undefined) return Promise.resolve(undefined)
-  return withLocation(file, rowGroup, column, async () => {
-    const at = await moduleReader(file, rowGroup, column)
-    const bytes = at.key
-      ? (await readModule(at, offset, ModuleType.ColumnIndex)).plaintext
-      : await readRegion(file, offset, chunk.column_index_length)
-    return bytes.subarray(0, decodeStruct(ColumnIndexDef, bytes).end)
-  })
+  const region = { offset: chunk.column_index_offset, length: chunk.column_index_length, type: ModuleType.ColumnIndex }
+  return readPageIndex(file, rowGroup, column, region, (bytes) =>
+    bytes.subarray(0, decodeStruct(ColumnIndexDef, bytes).end),
+  )
 }
 
 export function readOffsetIndex(file: ParquetFile, rowGroup: number, column: number): Promise<OffsetIndex | undefined> {
   const chunk = file.chunk(rowGroup, column)
-  const offset = chunk.offset_index_offset
-  if (offset === undefined) return Promise.resolve(undefined)
-  return withLocation(file, rowGroup, column, async () => {
-    const at = await moduleReader(file, rowGroup, column)
-    const bytes = at.key
-      ? (await readModule(at, offset, ModuleType.OffsetIndex)).plaintext
-      : await readRegion(file, offset, chunk.offset_index_length)
-    return decodeStruct<OffsetIndex>(OffsetIndexDef, bytes).value
-  })
+  const region = { offset: chunk.offset_index_offset, length: chunk.offset_index_length, type: ModuleType.OffsetIndex }
+  return readPageIndex(
+    file,
+    rowGroup,
+    column,
+    region,
+    (bytes) => decodeStruct<OffsetIndex>(OffsetIndexDef, bytes).value,
+  )
 }
 
 /** The bloom filter as plaintext header + bitset, or undefined when the chunk has none. */
