@@ -31,6 +31,12 @@ export interface ColumnCryptoMetaData extends ThriftObject {
   ENCRYPTION_WITH_COLUMN_KEY?: EncryptionWithColumnKey
 }
 
+export interface PageEncodingStats extends ThriftObject {
+  page_type: number
+  encoding: number
+  count: number
+}
+
 export interface ColumnMetaData extends ThriftObject {
   type: number
   encodings: number[]
@@ -43,7 +49,7 @@ export interface ColumnMetaData extends ThriftObject {
   index_page_offset?: number
   dictionary_page_offset?: number
   statistics?: ThriftObject
-  encoding_stats?: ThriftObject[]
+  encoding_stats?: PageEncodingStats[]
   bloom_filter_offset?: number
   bloom_filter_length?: number
 }
@@ -88,6 +94,14 @@ export interface FileMetaData extends ThriftObject {
   footer_signing_key_metadata?: Uint8Array
 }
 
+export interface DataPageHeader extends ThriftObject {
+  num_values: number
+  encoding: number
+  definition_level_encoding: number
+  repetition_level_encoding: number
+  statistics?: ThriftObject
+}
+
 export interface DataPageHeaderV2 extends ThriftObject {
   num_values: number
   num_nulls: number
@@ -96,6 +110,7 @@ export interface DataPageHeaderV2 extends ThriftObject {
   definition_levels_byte_length: number
   repetition_levels_byte_length: number
   is_compressed?: boolean
+  statistics?: ThriftObject
 }
 
 export interface PageHeader extends ThriftObject {
@@ -103,6 +118,7 @@ export interface PageHeader extends ThriftObject {
   uncompressed_page_size: number
   compressed_page_size: number
   crc?: number
+  data_page_header?: DataPageHeader
   data_page_header_v2?: DataPageHeaderV2
 }
 
@@ -149,6 +165,9 @@ const ColumnCryptoMetaDataDef = struct('ColumnCryptoMetaData', {
   ],
 })
 
+/** Kept raw: statistics are copied as written (column chunk and page statistics alike). */
+const StatisticsDef = struct('Statistics', {})
+
 export const ColumnMetaDataDef = struct('ColumnMetaData', {
   1: ['type', 'i32'],
   2: ['encodings', list('i32')],
@@ -160,8 +179,11 @@ export const ColumnMetaDataDef = struct('ColumnMetaData', {
   9: ['data_page_offset', 'i64'],
   10: ['index_page_offset', 'i64'],
   11: ['dictionary_page_offset', 'i64'],
-  12: ['statistics', struct('Statistics', {})],
-  13: ['encoding_stats', list(struct('PageEncodingStats', {}))],
+  12: ['statistics', StatisticsDef],
+  13: [
+    'encoding_stats',
+    list(struct('PageEncodingStats', { 1: ['page_type', 'i32'], 2: ['encoding', 'i32'], 3: ['count', 'i32'] })),
+  ],
   14: ['bloom_filter_offset', 'i64'],
   15: ['bloom_filter_length', 'i32'],
 })
@@ -211,6 +233,16 @@ export const PageHeaderDef = struct('PageHeader', {
   2: ['uncompressed_page_size', 'i32'],
   3: ['compressed_page_size', 'i32'],
   4: ['crc', 'i32'],
+  5: [
+    'data_page_header',
+    struct('DataPageHeader', {
+      1: ['num_values', 'i32'],
+      2: ['encoding', 'i32'],
+      3: ['definition_level_encoding', 'i32'],
+      4: ['repetition_level_encoding', 'i32'],
+      5: ['statistics', StatisticsDef],
+    }),
+  ],
   8: [
     'data_page_header_v2',
     struct('DataPageHeaderV2', {
@@ -221,6 +253,7 @@ export const PageHeaderDef = struct('PageHeader', {
       5: ['definition_levels_byte_length', 'i32'],
       6: ['repetition_levels_byte_length', 'i32'],
       7: ['is_compressed', 'bool'],
+      8: ['statistics', StatisticsDef],
     }),
   ],
 })
