@@ -164,7 +164,13 @@ describe('columns not requested', () => {
 
   it("accept the library's zero-length stand-ins (placeholderColumnChunk) for the columns not read", async () => {
     const element = { name: 'b', type: 1, repetition_type: 0 }
-    const placeholder = placeholderColumnChunk({ path: ['b'], dotPath: 'b', element }).meta_data
+    const placeholder = placeholderColumnChunk({
+      path: ['b'],
+      dotPath: 'b',
+      element,
+      maxDefinitionLevel: 0,
+      maxRepetitionLevel: 0,
+    }).meta_data
     const stand_in = {
       data_page_offset: placeholder?.data_page_offset,
       total_compressed_size: placeholder?.total_compressed_size,

@@ -1,0 +1,133 @@
+import { parquetMetadata, type SchemaElement } from 'hyparquet'
+import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer'
+import { UsageError } from '../errors.js'
+import { AtomicFile } from '../io/atomic-write.js'
+import { type CodecName, compressorsFor } from '../pages/codecs.js'
+import { ParquetFile } from '../read/parquet-file.js'
+import { readPlainRowGroup } from '../transform/plain-row-group.js'
+import type { EncryptionProperties } from './encryption-properties.js'
+import { ParquetSink } from './parquet-sink.js'
+
+/** A column as hyparquet-writer takes it: name, values, and optional type, nullability, encoding. */
+export type ColumnData = ColumnSource
+
+export interface WriteOptions {
+  /** Encrypt as these properties say; absent: a plain Parquet file. */
+  encryption?: EncryptionProperties
+  /** Compression codec of every column (default SNAPPY). */
+  codec?: CodecName
+  /** Rows per row group (default: hyparquet-writer's, 1000 then 100000). */
+  rowGroupSize?: number
+  /** Target uncompressed page size in bytes (default 1 MiB). */
+  pageSize?: number
+  /** Column statistics (default true). Under a plaintext footer they are kept only in the encrypted metadata. */
+  statistics?: boolean
+  /** Write column indexes (default true); offset indexes are always written when a chunk has several pages. */
+  pageIndex?: boolean
+  /** Columns (top-level names) that get a bloom filter. */
+  bloomFilters?: readonly string[]
+  kvMetadata?: { key: string; value: string }[]
+}
+
+const CREATED_BY = 'pme version 0.1.0 (hyparquet-writer 0.17.0)'
+
+/**
+ * Writes a Parquet file one batch at a time, so a file far larger than memory can be written: each
+ * batch is encoded by hyparquet-writer into plaintext row groups, which are then encrypted module by
+ * module into the output. The file appears at its path only when close() succeeds.
+ */
+export class ParquetFileWriter {
+  private sink: ParquetSink | undefined
+  private first: ParquetFile | undefined
+  /** The schema of the first batch, in hyparquet's form: every later batch is written with it. */
+  private schema: SchemaElement[] | undefined
+  private done = false
+
+  private constructor(
+    private readonly file: AtomicFile,
+    private readonly options: WriteOptions,
+  ) {}
+
+  static async create(path: string, options: WriteOptions = {}): Promise<ParquetFileWriter> {
+    return new ParquetFileWriter(await AtomicFile.create(path), options)
+  }
+
+  private encode(columns: ColumnData[]): Uint8Array {
+    const { codec = 'SNAPPY', pageIndex = true, bloomFilters = [] } = this.options
+    const columnData = columns.map((column) => ({
+      ...(this.schema ? { name: column.name, data: column.data } : column),
+      columnIndex: pageIndex,
+      bloomFilter: bloomFilters.includes(column.name),
+    }))
+    const buffer = parquetWriteBuffer({
+      columnData,
+      ...(this.schema ? { schema: this.schema } : {}),
+      codec,
+      compressors: compressorsFor(codec),
+      statistics: this.options.statistics ?? true,
+      ...(this.options.rowGroupSize ? { rowGroupSize: this.options.rowGroupSize } : {}),
+      ...(this.options.pageSize ? { pageSize: this.options.pageSize } : {}),
+      ...(this.options.kvMetadata ? { kvMetadata: this.options.kvMetadata } : {}),
+      createdBy: CREATED_BY,
+    })
+    this.schema ??= parquetMetadata(buffer).schema
+    return new Uint8Array(buffer)
+  }
+
+  /** Writes one batch of columns (all of the same length) as one or more row groups. */
+  async writeColumns(columns: ColumnData[]): Promise<void> {
+    if (this.done) throw new UsageError('the writer is closed')
+    try {
+      const batch = await ParquetFile.open(this.encode(columns), undefined, { name: this.file.path })
+      this.first ??= batch
+      this.sink ??= await ParquetSink.start(this.file.append, batch.leaves, this.options.encryption)
+      for (let rowGroup = 0; rowGroup < batch.metadata.row_groups.length; rowGroup++) {
+        await this.sink.writeRowGroup(await readPlainRowGroup(batch, rowGroup))
+      }
+    } catch (error) {
+      await this.abort()
+      throw error
+    }
+  }
+
+  /** Writes one batch of row objects; columns are the keys of the first row unless named. */
+  writeRows(rows: readonly Record<string, unknown>[], columnNames?: readonly string[]): Promise<void> {
+    const names = columnNames ?? Object.keys(rows[0] ?? {})
+    return this.writeColumns(names.map((name) => ({ name, data: rows.map((row) => row[name] ?? null) })))
+  }
+
+  /** Writes the indexes and the footer, and moves the file into place. */
+  async close(): Promise<void> {
+    if (this.done) return
+    if (!this.sink || !this.first) {
+      await this.abort()
+      throw new UsageError('nothing was written: a Parquet file needs at least one batch to know its schema')
+    }
+    try {
+      await this.sink.finish(this.first.metadata)
+    } catch (error) {
+      await this.abort()
+      throw error
+    }
+    this.done = true
+    await this.file.commit()
+  }
+
+  /** Discards everything written; the path is left as it was. */
+  async abort(): Promise<void> {
+    this.done = true
+    await this.file.abort()
+  }
+}
+
+/** Writes a whole file from columns (or row objects) in one call. */
+export async function writeParquet(
+  path: string,
+  data: { columns: ColumnData[] } | { rows: readonly Record<string, unknown>[] },
+  options: WriteOptions = {},
+): Promise<void> {
+  const writer = await ParquetFileWriter.create(path, options)
+  if ('columns' in data) await writer.writeColumns(data.columns)
+  else await writer.writeRows(data.rows)
+  await writer.close()
+}
