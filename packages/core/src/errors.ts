@@ -16,6 +16,8 @@ export type PmeErrorCode =
   | 'PME_MALFORMED'
   | 'PME_NOT_ENCRYPTED'
   | 'PME_USAGE'
+  | 'PME_KMS'
+  | 'PME_KMS_ACCESS_DENIED'
 
 function describe(location: ErrorLocation): string {
   const parts: string[] = []
@@ -106,5 +108,19 @@ export class NotEncryptedError extends PmeError {
 export class UsageError extends PmeError {
   constructor(message: string, location: ErrorLocation = {}) {
     super('PME_USAGE', message, location)
+  }
+}
+
+/** A KMS call failed: unreachable, throttled, unknown master key, malformed wrapped key... */
+export class KmsError extends PmeError {
+  constructor(message: string, location: ErrorLocation = {}) {
+    super('PME_KMS', message, location)
+  }
+}
+
+/** The KMS refused the call: the access token may not use this master key. */
+export class KmsAccessDeniedError extends PmeError {
+  constructor(message: string, location: ErrorLocation = {}) {
+    super('PME_KMS_ACCESS_DENIED', message, location)
   }
 }

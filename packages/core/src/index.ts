@@ -5,6 +5,8 @@ export {
   type ErrorLocation,
   IntegrityError,
   InvalidKeyError,
+  KmsAccessDeniedError,
+  KmsError,
   MalformedFileError,
   MissingKeyError,
   NotEncryptedError,
@@ -14,8 +16,28 @@ export {
   UsageError,
 } from './errors.js'
 export type { AsyncBufferLike, ByteSource, ParquetSource } from './io/byte-source.js'
-export type { DecryptionProperties, KeyRetriever } from './read/decryption-properties.js'
+export { CryptoFactory } from './keys/crypto-factory.js'
+export {
+  DEFAULT_CACHE_LIFETIME_SECONDS,
+  type DecryptionConfiguration,
+  type EncryptionConfiguration,
+} from './keys/encryption-configuration.js'
+export type { Clock } from './keys/expiring-cache.js'
+export { keyMaterialPath } from './keys/key-material-store.js'
+export {
+  DEFAULT_KMS_VALUE,
+  type KmsClient,
+  type KmsClientFactory,
+  type KmsConnectionConfig,
+  kmsConnectionConfig,
+} from './keys/kms-client.js'
+export { decryptKeyLocally, encryptKeyLocally } from './keys/local-wrap.js'
+export { combineKeyRetrievers, type DecryptionProperties, type KeyRetriever } from './read/decryption-properties.js'
 export { keyListRetriever, parseKeyList } from './read/key-list.js'
 export { type ColumnEncryption, type FileEncryption, ParquetFile, type SignatureState } from './read/parquet-file.js'
 export { type ReadOptions, type Row, readParquet, readParquetRowGroups } from './read/read-parquet.js'
 export { type DecryptFileOptions, decryptFile } from './transform/decrypt-file.js'
+export { type EncryptFileOptions, encryptFile } from './transform/encrypt-file.js'
+export { parseColumnKeys } from './write/column-keys-string.js'
+export type { EncryptionProperties, KeySpec } from './write/encryption-properties.js'
+export { type ColumnData, ParquetFileWriter, type WriteOptions, writeParquet } from './write/parquet-writer.js'

@@ -3,8 +3,11 @@ import { AadPrefixError, MissingKeyError } from '../errors.js'
 import { type AlgorithmParameters, algorithmParameters } from '../format/encryption-algorithm.js'
 import { readFileTail } from '../format/file-tail.js'
 import { type ParquetSource, toByteSource } from '../io/byte-source.js'
+import { parseKeyMaterial } from '../keys/key-material.js'
+import { KeyMaterialStore } from '../keys/key-material-store.js'
+import { isKeyToolsMetadata, parseKeyMetadata } from '../keys/key-metadata.js'
 import type { DecryptionProperties } from '../read/decryption-properties.js'
-import { type ColumnEncryption, type FileEncryption, ParquetFile } from '../read/parquet-file.js'
+import { type ColumnEncryption, ParquetFile } from '../read/parquet-file.js'
 import { type FileCryptoMetaData, FileCryptoMetaDataDef } from '../thrift/parquet-structs.js'
 import { decodeStruct } from '../thrift/struct-codec.js'
 
@@ -17,6 +20,8 @@ export interface ColumnReport {
   encrypted: boolean
   key: 'footer' | 'column' | null
   keyMetadata: KeyMetadataView
+  /** For key-tools (PKMT1) key metadata: the master key that wraps the column's data key. */
+  masterKeyId: string | null
 }
 
 export interface FileReport {
@@ -30,6 +35,7 @@ export interface FileReport {
   aadPrefixValue: string | null
   aadFileUnique: string | null
   footerKeyMetadata: KeyMetadataView
+  footerMasterKeyId: string | null
   /** Plaintext-footer files: whether the signature was verified with the supplied footer key. */
   footerSignature: 'verified' | 'not-checked' | null
   /** False when the footer is encrypted and could not be decrypted with what was supplied. */
@@ -67,26 +73,45 @@ function encryptionFields(params: AlgorithmParameters | undefined) {
   } as const
 }
 
-function columnReports(file: ParquetFile): ColumnReport[] {
-  return file.leaves.map((leaf, index) => {
+/** The master key id in PKMT1 key metadata, from the metadata itself or the external material file. */
+async function masterKeyIdOf(keyMetadata: Uint8Array | undefined, path: string | undefined): Promise<string | null> {
+  if (!keyMetadata || !isKeyToolsMetadata(keyMetadata)) return null
+  try {
+    const metadata = parseKeyMetadata(keyMetadata)
+    if (metadata.internal) return metadata.material.masterKeyId
+    if (!path) return null
+    const store = await KeyMaterialStore.load(path)
+    return parseKeyMaterial(store.get(metadata.keyReference)).masterKeyId
+  } catch {
+    return null // inspection shows what it can; reading reports the error
+  }
+}
+
+async function columnReports(file: ParquetFile, path: string | undefined): Promise<ColumnReport[]> {
+  const reports: ColumnReport[] = []
+  for (const [index, leaf] of file.leaves.entries()) {
     const encryption: ColumnEncryption =
       file.metadata.row_groups.length > 0 ? file.columnEncryption(0, index) : { kind: 'plaintext' }
-    return {
+    const keyMetadata =
+      encryption.kind === 'column-key'
+        ? encryption.keyMetadata
+        : encryption.kind === 'footer-key'
+          ? file.encryption?.footerKeyMetadata
+          : undefined
+    reports.push({
       path: leaf.dotPath,
       physicalType: PHYSICAL_TYPES[leaf.element.type ?? -1] ?? `type ${leaf.element.type}`,
       encrypted: encryption.kind !== 'plaintext',
       key: encryption.kind === 'plaintext' ? null : encryption.kind === 'footer-key' ? 'footer' : 'column',
-      keyMetadata:
-        encryption.kind === 'column-key'
-          ? keyMetadataView(encryption.keyMetadata)
-          : encryption.kind === 'footer-key'
-            ? keyMetadataView(file.encryption?.footerKeyMetadata)
-            : null,
-    }
-  })
+      keyMetadata: keyMetadataView(keyMetadata),
+      masterKeyId: await masterKeyIdOf(keyMetadata, path),
+    })
+  }
+  return reports
 }
 
-function reportOf(file: ParquetFile, encryption: FileEncryption | undefined): FileReport {
+async function reportOf(file: ParquetFile, path: string | undefined): Promise<FileReport> {
+  const encryption = file.encryption
   return {
     file: file.name,
     magic: encryption?.encryptedFooter ? 'PARE' : 'PAR1',
@@ -94,18 +119,24 @@ function reportOf(file: ParquetFile, encryption: FileEncryption | undefined): Fi
     footer: encryption?.encryptedFooter ? 'encrypted' : 'plaintext',
     ...encryptionFields(encryption?.params),
     footerKeyMetadata: keyMetadataView(encryption?.footerKeyMetadata),
+    footerMasterKeyId: await masterKeyIdOf(encryption?.footerKeyMetadata, path),
     footerSignature: encryption && !encryption.encryptedFooter ? (encryption.signature ?? 'not-checked') : null,
     footerReadable: true,
     reason: null,
     createdBy: file.metadata.created_by ?? null,
     numRows: file.metadata.num_rows,
     rowGroups: file.metadata.row_groups.length,
-    columns: columnReports(file),
+    columns: await columnReports(file, path),
   }
 }
 
 /** What an encrypted footer tells without its key: the FileCryptoMetaData in front of it. */
-function lockedFooterReport(name: string, footer: Uint8Array, reason: string): FileReport {
+async function lockedFooterReport(
+  name: string,
+  footer: Uint8Array,
+  reason: string,
+  path: string | undefined,
+): Promise<FileReport> {
   const crypto = decodeStruct<FileCryptoMetaData>(FileCryptoMetaDataDef, footer).value
   return {
     file: name,
@@ -114,6 +145,7 @@ function lockedFooterReport(name: string, footer: Uint8Array, reason: string): F
     footer: 'encrypted',
     ...encryptionFields(algorithmParameters(crypto.encryption_algorithm)),
     footerKeyMetadata: keyMetadataView(crypto.key_metadata),
+    footerMasterKeyId: await masterKeyIdOf(crypto.key_metadata, path),
     footerSignature: null,
     footerReadable: false,
     reason,
@@ -135,13 +167,13 @@ export async function inspectFile(
   options: { name?: string } = {},
 ): Promise<FileReport> {
   const bytes = await toByteSource(source, options.name)
+  const path = typeof source === 'string' ? source : undefined
   try {
-    const file = await ParquetFile.open(bytes, props)
-    return reportOf(file, file.encryption)
+    return await reportOf(await ParquetFile.open(bytes, props), path)
   } catch (error) {
     if (!(error instanceof MissingKeyError || error instanceof AadPrefixError)) throw error
     const tail = await readFileTail(bytes)
     if (!tail.encryptedFooter) throw error
-    return lockedFooterReport(bytes.name, tail.footer, error.detail)
+    return lockedFooterReport(bytes.name, tail.footer, error.detail, path)
   }
 }

@@ -23,3 +23,14 @@ export function hasKeySource(props: DecryptionProperties | undefined): boolean {
   if (!props) return false
   return props.footerKey !== undefined || props.keyRetriever !== undefined || props.columnKeys !== undefined
 }
+
+/** Asks each retriever in turn; the first that knows the key wins (key tools, then a key list...). */
+export function combineKeyRetrievers(...retrievers: readonly KeyRetriever[]): KeyRetriever {
+  return async (keyMetadata) => {
+    for (const retriever of retrievers) {
+      const key = await retriever(keyMetadata)
+      if (key) return key
+    }
+    return undefined
+  }
+}

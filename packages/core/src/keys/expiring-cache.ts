@@ -1,0 +1,75 @@
+/** A clock in milliseconds; tests pass their own. */
+export type Clock = () => number
+
+interface Entry<V> {
+  readonly value: Promise<V>
+  readonly expires: number
+}
+
+/**
+ * Values by key, each kept for a lifetime, loaded at most once at a time: concurrent get()s of a
+ * missing key share one load (single flight). A failed load is not kept.
+ */
+export class ExpiringCache<V> {
+  private readonly entries = new Map<string, Entry<V>>()
+  private lastSweep: number
+
+  constructor(
+    private readonly lifetimeMs: number,
+    private readonly clock: Clock = Date.now,
+  ) {
+    this.lastSweep = clock()
+  }
+
+  /** Drops expired entries, at most once per lifetime, so a long-running process does not grow. */
+  private sweep(now: number): void {
+    if (now - this.lastSweep < this.lifetimeMs) return
+    this.lastSweep = now
+    for (const [key, entry] of this.entries) if (entry.expires <= now) this.entries.delete(key)
+  }
+
+  get(key: string, load: () => Promise<V>): Promise<V> {
+    const now = this.clock()
+    this.sweep(now)
+    const entry = this.entries.get(key)
+    if (entry && entry.expires > now) return entry.value
+    const value = load()
+    this.entries.set(key, { value, expires: now + this.lifetimeMs })
+    value.catch(() => {
+      if (this.entries.get(key)?.value === value) this.entries.delete(key)
+    })
+    return value
+  }
+
+  clear(): void {
+    this.entries.clear()
+  }
+}
+
+/**
+ * parquet-java's TwoLevelCacheWithExpiration: an ExpiringCache per access token, so one token's
+ * keys are never served to another, and a token's entries can be flushed on their own.
+ */
+export class TokenCache<V> {
+  private readonly byToken = new Map<string, ExpiringCache<V>>()
+
+  constructor(private readonly clock: Clock = Date.now) {}
+
+  /** The token's cache; its lifetime is set by the first call for that token. */
+  forToken(token: string, lifetimeMs: number): ExpiringCache<V> {
+    let cache = this.byToken.get(token)
+    if (!cache) {
+      cache = new ExpiringCache<V>(lifetimeMs, this.clock)
+      this.byToken.set(token, cache)
+    }
+    return cache
+  }
+
+  removeToken(token: string): void {
+    this.byToken.delete(token)
+  }
+
+  clear(): void {
+    this.byToken.clear()
+  }
+}
