@@ -3,9 +3,11 @@ import { PmeError, UsageError } from '@pme/core'
 import { catCommand } from './commands/cat.js'
 import type { Command } from './commands/command.js'
 import { decryptCommand } from './commands/decrypt.js'
+import { encryptCommand } from './commands/encrypt.js'
 import { inspectCommand } from './commands/inspect.js'
+import { rotateCommand } from './commands/rotate.js'
 
-const commands: readonly Command[] = [catCommand, inspectCommand, decryptCommand]
+const commands: readonly Command[] = [catCommand, inspectCommand, encryptCommand, decryptCommand, rotateCommand]
 
 function help(): string {
   const list = commands.map((command) => `  ${command.name.padEnd(10)}${command.summary}`).join('\n')

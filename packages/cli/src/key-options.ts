@@ -1,32 +1,50 @@
-import { type DecryptionProperties, keyListRetriever, parseKeyList } from '@pme/core'
+import {
+  combineKeyRetrievers,
+  type DecryptionProperties,
+  type KeyRetriever,
+  keyListRetriever,
+  parseKeyList,
+} from '@pme/core'
+import { type KmsOptionValues, kmsOptionHelp, kmsOptionSpec, kmsSetup } from './kms.js'
 
-/** Options every command that reads encrypted files accepts. */
+/** Key and KMS options every command that opens encrypted files accepts. */
 export const keyOptionSpec = {
+  ...kmsOptionSpec,
   'key-list': { type: 'string' },
   'aad-prefix': { type: 'string' },
   'skip-signature-check': { type: 'boolean' },
 } as const
 
-export interface KeyOptionValues {
+export interface KeyOptionValues extends KmsOptionValues {
   'key-list'?: string
   'aad-prefix'?: string
   'skip-signature-check'?: boolean
 }
 
+export const keyOptionHelp = `  --key-list "id: <base64>, ..."  master keys of the local KMS, and keys of files whose key metadata is a
+                                   plain key id (or PME_KEY_LIST, which keeps keys out of shell history)
+  --aad-prefix <s>                 AAD prefix, for files that do not store theirs
+  --skip-signature-check           do not verify a plaintext footer's signature
+${kmsOptionHelp}`
+
 /**
- * --key-list holds keys by id: files whose key_metadata is a plain key id (as parquet-testing's
- * "kf", "kc1") find their keys there. The environment variable PME_KEY_LIST is read when the
- * flag is absent, so keys need not appear in shell history or process listings.
+ * How to read `path`: PKMT1 key metadata goes to the key tools and the KMS; key metadata that is a
+ * plain key id is looked up in the key list (as parquet-testing's "kf", "kc1").
  */
-export function decryptionProperties(values: KeyOptionValues, env: NodeJS.ProcessEnv): DecryptionProperties {
+export async function readProperties(
+  values: KeyOptionValues,
+  env: NodeJS.ProcessEnv,
+  path: string,
+): Promise<DecryptionProperties> {
   const keyList = values['key-list'] ?? env.PME_KEY_LIST
+  const retrievers: KeyRetriever[] = []
+  const kms = await kmsSetup(values, env)
+  const tools = kms?.factory.fileDecryptionProperties(kms.connection, {}, path).keyRetriever
+  if (tools) retrievers.push(tools)
+  if (keyList) retrievers.push(keyListRetriever(parseKeyList(keyList)))
   return {
-    ...(keyList ? { keyRetriever: keyListRetriever(parseKeyList(keyList)) } : {}),
+    ...(retrievers.length > 0 ? { keyRetriever: combineKeyRetrievers(...retrievers) } : {}),
     ...(values['aad-prefix'] !== undefined ? { aadPrefix: values['aad-prefix'] } : {}),
     ...(values['skip-signature-check'] ? { checkFooterSignature: false } : {}),
   }
 }
-
-export const keyOptionHelp = `  --key-list "id: <base64>, ..."  keys by id, for key metadata that is a plain key id (or PME_KEY_LIST)
-  --aad-prefix <s>                 AAD prefix, for files that do not store theirs
-  --skip-signature-check           do not verify a plaintext footer's signature`

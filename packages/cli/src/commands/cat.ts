@@ -1,5 +1,5 @@
 import { ParquetFile, type Row, readParquetRowGroups, UsageError } from '@pme/core'
-import { decryptionProperties, type KeyOptionValues, keyOptionHelp, keyOptionSpec } from '../key-options.js'
+import { type KeyOptionValues, keyOptionHelp, keyOptionSpec, readProperties } from '../key-options.js'
 import { ROW_FORMATS, type RowFormat, renderRows } from '../row-writers.js'
 import type { Command } from './command.js'
 
@@ -24,7 +24,7 @@ ${keyOptionHelp}`,
       throw new UsageError('--limit must be an integer')
     if (limit < 0) throw new UsageError('--limit must not be negative')
     const requested = (values.columns as string | undefined)?.split(',').map((name) => name.trim())
-    const props = decryptionProperties(values as KeyOptionValues, env)
+    const props = await readProperties(values as KeyOptionValues, env, path)
     const file = await ParquetFile.open(path, props)
     const names = requested?.map((name) => name.split('.')[0] as string) ?? [
       ...new Set(file.leaves.map((l) => l.path[0] as string)),

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { decryptFile, UsageError } from '@pme/core'
-import { decryptionProperties, type KeyOptionValues, keyOptionHelp, keyOptionSpec } from '../key-options.js'
+import { type KeyOptionValues, keyOptionHelp, keyOptionSpec, readProperties } from '../key-options.js'
 import type { Command } from './command.js'
 
 export const decryptCommand: Command = {
@@ -15,6 +15,6 @@ ${keyOptionHelp}`,
     if (!input || extra.length > 0) throw new UsageError('decrypt takes exactly one input file')
     if (!output) throw new UsageError('decrypt needs -o <out>')
     if (resolve(input) === resolve(output)) throw new UsageError('the output must not be the input file')
-    await decryptFile(input, output, decryptionProperties(values as KeyOptionValues, env))
+    await decryptFile(input, output, await readProperties(values as KeyOptionValues, env, input))
   },
 }

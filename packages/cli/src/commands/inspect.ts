@@ -1,5 +1,5 @@
 import { type FileReport, inspectFile, type KeyMetadataView, UsageError } from '@pme/core'
-import { decryptionProperties, type KeyOptionValues, keyOptionHelp, keyOptionSpec } from '../key-options.js'
+import { type KeyOptionValues, keyOptionHelp, keyOptionSpec, readProperties } from '../key-options.js'
 import type { Command } from './command.js'
 
 function keyText(view: KeyMetadataView): string {
@@ -26,7 +26,7 @@ function describe(report: FileReport): string {
     lines.push(
       `algorithm:         ${report.algorithm}`,
       `footer:            ${report.footer}${report.footerSignature ? ` (signature ${report.footerSignature})` : ''}`,
-      `footer key:        ${keyText(report.footerKeyMetadata)}`,
+      `footer key:        ${report.footerMasterKeyId ? `master key ${JSON.stringify(report.footerMasterKeyId)}` : keyText(report.footerKeyMetadata)}`,
       `aad prefix:        ${aadText(report)}`,
       `aad file unique:   ${report.aadFileUnique}`,
     )
@@ -38,7 +38,8 @@ function describe(report: FileReport): string {
   lines.push(`created by:        ${report.createdBy ?? '-'}`, `rows:              ${report.numRows}`)
   lines.push(`row groups:        ${report.rowGroups}`, 'columns:')
   for (const column of report.columns ?? []) {
-    const how = !column.encrypted ? 'plaintext' : `encrypted, ${column.key} key ${keyText(column.keyMetadata)}`
+    const key = column.masterKeyId ? `master key ${JSON.stringify(column.masterKeyId)}` : keyText(column.keyMetadata)
+    const how = !column.encrypted ? 'plaintext' : `encrypted, ${column.key} key, ${key}`
     lines.push(`  ${column.path} (${column.physicalType}): ${how}`)
   }
   return `${lines.join('\n')}\n`
@@ -53,7 +54,7 @@ ${keyOptionHelp}`,
   async run({ positionals, values, env, out }) {
     const [path, ...extra] = positionals
     if (!path || extra.length > 0) throw new UsageError('inspect takes exactly one file')
-    const report = await inspectFile(path, decryptionProperties(values as KeyOptionValues, env))
+    const report = await inspectFile(path, await readProperties(values as KeyOptionValues, env, path))
     await out(values.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report))
   },
 }
