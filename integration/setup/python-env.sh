@@ -10,7 +10,7 @@
 # On success prints exactly one line; on failure prints the reason on stderr and exits non-zero.
 set -euo pipefail
 
-PINNED=("pyarrow==25.0.1")
+PINNED=("pyarrow==25.0.1" "cryptography==46.0.3")
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$script_dir/../.." && pwd)"
