@@ -37,10 +37,10 @@ export interface DecryptionConfiguration {
 
 export const DEFAULT_CACHE_LIFETIME_SECONDS = 600
 
-/** Master key id -> columns, whichever form the configuration used. */
-export function columnKeysByMasterKey(config: EncryptionConfiguration): Map<string, string[]> {
+/** [master key id, columns] groups in configuration order, whichever form the configuration used. */
+export function columnKeysByMasterKey(config: EncryptionConfiguration): [string, string[]][] {
   const { columnKeys } = config
-  if (columnKeys === undefined) return new Map()
+  if (columnKeys === undefined) return []
   if (typeof columnKeys === 'string') return parseColumnKeys(columnKeys)
   const text = Object.entries(columnKeys)
     .map(([masterKey, columns]) => `${masterKey}:${columns.join(',')}`)
@@ -58,10 +58,10 @@ function keyBits(value: number | undefined, name: string): number {
 export function resolveEncryptionConfiguration(config: EncryptionConfiguration) {
   if (!config.footerKey) throw new UsageError('the encryption configuration needs a footer key')
   const columnKeys = columnKeysByMasterKey(config)
-  if (config.uniformEncryption && (columnKeys.size > 0 || config.completeColumns)) {
+  if (config.uniformEncryption && (columnKeys.length > 0 || config.completeColumns)) {
     throw new UsageError('uniform encryption cannot be combined with column keys or complete columns')
   }
-  if (!config.uniformEncryption && columnKeys.size === 0 && !config.completeColumns) {
+  if (!config.uniformEncryption && columnKeys.length === 0 && !config.completeColumns) {
     throw new UsageError('set column keys, uniform encryption or complete columns: otherwise no column is encrypted')
   }
   const lifetime = config.cacheLifetimeSeconds ?? DEFAULT_CACHE_LIFETIME_SECONDS

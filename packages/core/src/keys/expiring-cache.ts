@@ -13,12 +13,19 @@ interface Entry<V> {
 export class ExpiringCache<V> {
   private readonly entries = new Map<string, Entry<V>>()
   private lastSweep: number
+  private lastUse: number
 
   constructor(
     private readonly lifetimeMs: number,
     private readonly clock: Clock = Date.now,
   ) {
     this.lastSweep = clock()
+    this.lastUse = this.lastSweep
+  }
+
+  /** Unused for a whole lifetime: every entry has expired, and the cache can be dropped. */
+  isIdle(now: number): boolean {
+    return now - this.lastUse >= this.lifetimeMs
   }
 
   /** Drops expired entries, at most once per lifetime, so a long-running process does not grow. */
@@ -30,6 +37,7 @@ export class ExpiringCache<V> {
 
   get(key: string, load: () => Promise<V>): Promise<V> {
     const now = this.clock()
+    this.lastUse = now
     this.sweep(now)
     const entry = this.entries.get(key)
     if (entry && entry.expires > now) return entry.value
@@ -52,13 +60,25 @@ export class ExpiringCache<V> {
  */
 export class TokenCache<V> {
   private readonly byToken = new Map<string, ExpiringCache<V>>()
+  private lastSweep: number
 
-  constructor(private readonly clock: Clock = Date.now) {}
+  constructor(private readonly clock: Clock = Date.now) {
+    this.lastSweep = clock()
+  }
 
-  /** The token's cache; its lifetime is set by the first call for that token. */
+  /**
+   * The token's cache; its lifetime is set by the call that creates it. A token's cache unused for a
+   * whole lifetime is replaced, and such caches are dropped (at most once per lifetime), so a
+   * long-running process does not keep the keys of tokens it no longer sees.
+   */
   forToken(token: string, lifetimeMs: number): ExpiringCache<V> {
+    const now = this.clock()
+    if (now - this.lastSweep >= lifetimeMs) {
+      this.lastSweep = now
+      for (const [key, cache] of this.byToken) if (cache.isIdle(now)) this.byToken.delete(key)
+    }
     let cache = this.byToken.get(token)
-    if (!cache) {
+    if (!cache || cache.isIdle(now)) {
       cache = new ExpiringCache<V>(lifetimeMs, this.clock)
       this.byToken.set(token, cache)
     }

@@ -2,10 +2,11 @@ import { UsageError } from '../errors.js'
 
 /**
  * Parses parquet-java's `parquet.encryption.column.keys` format, `"mk1:col,col;mk2:col"` (pyarrow's
- * `"mk1: col, col; mk2: col"` too), into key id -> column names. A column listed twice is an error.
+ * `"mk1: col, col; mk2: col"` too), into [key id, columns] groups in the string's order: the key
+ * tools number external key references ("columnKey0"...) in that order. A column listed twice is an error.
  */
-export function parseColumnKeys(text: string): Map<string, string[]> {
-  const byKey = new Map<string, string[]>()
+export function parseColumnKeys(text: string): [string, string[]][] {
+  const groups: [string, string[]][] = []
   const seen = new Set<string>()
   for (const group of text.split(';')) {
     if (group.trim() === '') continue
@@ -23,7 +24,7 @@ export function parseColumnKeys(text: string): Map<string, string[]> {
       if (seen.has(column)) throw new UsageError(`column "${column}" appears twice in the column keys`)
       seen.add(column)
     }
-    byKey.set(keyId, [...(byKey.get(keyId) ?? []), ...columns])
+    groups.push([keyId, columns])
   }
-  return byKey
+  return groups
 }
