@@ -43,16 +43,19 @@ function table() {
   ]
 }
 
-/** Median wall time of `runs` runs, in milliseconds. */
-async function median(run) {
-  const times = []
+const middle = (times) => Math.round([...times].sort((a, b) => a - b)[Math.floor(times.length / 2)])
+
+/** Median wall times of several tasks, in ms, run interleaved so that drift (heap, heat) hits all alike. */
+async function medians(tasks) {
+  const times = Object.fromEntries(Object.keys(tasks).map((name) => [name, []]))
   for (let i = 0; i < runs; i++) {
-    const start = performance.now()
-    await run(i)
-    times.push(performance.now() - start)
+    for (const [name, run] of Object.entries(tasks)) {
+      const start = performance.now()
+      await run(i)
+      times[name].push(performance.now() - start)
+    }
   }
-  times.sort((a, b) => a - b)
-  return Math.round(times[Math.floor(times.length / 2)])
+  return Object.fromEntries(Object.entries(times).map(([name, list]) => [name, middle(list)]))
 }
 
 function pyarrowRewrite(input, output) {
@@ -76,11 +79,11 @@ try {
   const columns = table()
   const plainPath = join(dir, 'plain.parquet')
   const options = { rowGroupSize: 250_000 }
-  const writePlain = await median(() => writeParquet(plainPath, { columns }, options))
-  const writeEncrypted = await median((i) =>
-    writeParquet(join(dir, `enc-${i}.parquet`), { columns }, { ...options, encryption }),
-  )
-  const encryptExisting = await median((i) => encryptFile(plainPath, join(dir, `encrypted-${i}.parquet`), encryption))
+  const { writePlain, writeEncrypted, encryptExisting } = await medians({
+    writePlain: () => writeParquet(plainPath, { columns }, options),
+    writeEncrypted: (i) => writeParquet(join(dir, `enc-${i}.parquet`), { columns }, { ...options, encryption }),
+    encryptExisting: (i) => encryptFile(plainPath, join(dir, `encrypted-${i}.parquet`), encryption),
+  })
   const pyarrow = existsSync(venvPython)
     ? pyarrowRewrite(plainPath, join(dir, 'pyarrow.parquet'))
     : { error: 'no venv' }

@@ -40,4 +40,10 @@ export { type DecryptFileOptions, decryptFile } from './transform/decrypt-file.j
 export { type EncryptFileOptions, encryptFile } from './transform/encrypt-file.js'
 export { parseColumnKeys } from './write/column-keys-string.js'
 export type { EncryptionProperties, KeySpec } from './write/encryption-properties.js'
-export { type ColumnData, ParquetFileWriter, type WriteOptions, writeParquet } from './write/parquet-writer.js'
+export {
+  type ColumnData,
+  ParquetFileWriter,
+  type SchemaElement,
+  type WriteOptions,
+  writeParquet,
+} from './write/parquet-writer.js'

@@ -10,6 +10,7 @@ import { ParquetSink } from './parquet-sink.js'
 
 /** A column as hyparquet-writer takes it: name, values, and optional type, nullability, encoding. */
 export type ColumnData = ColumnSource
+export type { SchemaElement }
 
 export interface WriteOptions {
   /** Encrypt as these properties say; absent: a plain Parquet file. */
@@ -24,6 +25,11 @@ export interface WriteOptions {
   statistics?: boolean
   /** Write column indexes (default true); offset indexes are always written when a chunk has several pages. */
   pageIndex?: boolean
+  /**
+   * The schema in hyparquet's form (flattened SchemaElements, root first). Needed for nested columns
+   * (lists, structs, maps); without it, flat columns' types are taken from the first batch.
+   */
+  schema?: SchemaElement[]
   /** Columns (top-level names) that get a bloom filter. */
   bloomFilters?: readonly string[]
   kvMetadata?: { key: string; value: string }[]
@@ -46,7 +52,9 @@ export class ParquetFileWriter {
   private constructor(
     private readonly file: AtomicFile,
     private readonly options: WriteOptions,
-  ) {}
+  ) {
+    this.schema = options.schema
+  }
 
   static async create(path: string, options: WriteOptions = {}): Promise<ParquetFileWriter> {
     return new ParquetFileWriter(await AtomicFile.create(path), options)
