@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto'
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { dataDir, hasData, keyList, pme } from './run-pme.js'
+
+/*
+ * The key tools through the command line, on the default local KMS: --key-list holds its master keys.
+ */
+
+const temps: string[] = []
+afterEach(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pme-kms-'))
+  temps.push(dir)
+  return dir
+}
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
+const b64 = (text: string) => Buffer.from(text).toString('base64')
+const newKeyList = `kf: ${b64('fedcba9876543210')}, kc1: ${b64('0a1b2c3d4e5f6a7b')}, kc2: ${b64('7b6a5f4e3d2c1b0a')}`
+const jsonLines = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+
+describe.skipIf(!hasData)('the local KMS', () => {
+  it("reads parquet-java's external key material file with its three master keys", () => {
+    const dir = tempDir()
+    const name = 'external_key_material_java.parquet.encrypted'
+    copyFileSync(join(dataDir, name), join(dir, name))
+    copyFileSync(join(dataDir, `_KEY_MATERIAL_FOR_${name}.json`), join(dir, `_KEY_MATERIAL_FOR_${name}.json`))
+    const { code, stdout, stderr } = pme(['cat', join(dir, name), '--kms', 'local', '--key-list', keyList])
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    const rows = jsonLines(stdout)
+    expect(rows).toHaveLength(100)
+    rows.forEach((row, i) => {
+      expect(row.integers).toBe(i)
+      expect(row.strings).toBe(`${'abcdefghij'[i % 10]}${i}`)
+    })
+  })
+
+  it('encrypts a plain file with master key ids, inspects master keys, and reads it back', () => {
+    const dir = tempDir()
+    const out = join(dir, 'alltypes.parquet')
+    const args = ['encrypt', join(dataDir, 'alltypes_plain.parquet'), '-o', out, '--footer-key', 'kf']
+    const encrypted = pme([...args, '--column-keys', 'kc1:id,bool_col;kc2:string_col', '--key-list', keyList])
+    expect(encrypted.stderr).toBe('')
+    expect(encrypted.code).toBe(0)
+    const report = JSON.parse(pme(['inspect', out, '--json', '--key-list', keyList]).stdout)
+    const masterKey = (path: string) => report.columns.find((c: { path: string }) => c.path === path)?.masterKeyId
+    expect(report.footerMasterKeyId).toBe('kf')
+    expect([masterKey('id'), masterKey('bool_col'), masterKey('string_col'), masterKey('int_col')]).toEqual([
+      'kc1',
+      'kc1',
+      'kc2',
+      null,
+    ])
+    const original = jsonLines(pme(['cat', join(dataDir, 'alltypes_plain.parquet')]).stdout)
+    const decrypted = jsonLines(pme(['cat', out, '--key-list', keyList]).stdout)
+    expect(decrypted).toEqual(original)
+  })
+
+  it('a master key missing from the key list fails with one line and leaves no output', () => {
+    const dir = tempDir()
+    const out = join(dir, 'x.parquet')
+    const onlyFooter = `kf: ${b64('0123456789012345')}`
+    const args = ['encrypt', join(dataDir, 'alltypes_plain.parquet'), '-o', out, '--footer-key', 'kf']
+    const { code, stderr } = pme([
+      ...args,
+      '--column-keys',
+      'kc1:id',
+      '--key-list',
+      onlyFooter,
+      '--external-key-material',
+    ])
+    expect(code).not.toBe(0)
+    expect(stderr.trim().split('\n')).toHaveLength(1)
+    expect(stderr).toContain('kc1')
+    expect(readdirSync(dir)).toEqual([])
+  })
+
+  for (const external of [true, false]) {
+    it(`rotate re-wraps ${external ? 'external' : 'internal'} key material for the new master keys only`, () => {
+      const dir = tempDir()
+      const out = join(dir, 'r.parquet')
+      const args = ['encrypt', join(dataDir, 'alltypes_plain.parquet'), '-o', out, '--footer-key', 'kf']
+      const flags = external ? ['--external-key-material'] : []
+      expect(pme([...args, '--column-keys', 'kc1:id;kc2:string_col', '--key-list', keyList, ...flags]).code).toBe(0)
+      const material = join(dir, '_KEY_MATERIAL_FOR_r.parquet.json')
+      expect(existsSync(material)).toBe(external)
+      const before = sha256(out)
+      const readWith = (keys: string) => pme(['cat', out, '--key-list', keys, '--columns', 'id,string_col'])
+      expect(readWith(newKeyList).code).toBe(1)
+
+      const rotated = pme(['rotate', out, '--previous-key-list', keyList, '--key-list', newKeyList])
+      expect(rotated.stderr).toBe('')
+      expect(rotated.code).toBe(0)
+      if (external) expect(sha256(out)).toBe(before)
+      else expect(sha256(out)).not.toBe(before)
+      expect(readWith(newKeyList).code).toBe(0)
+      expect(readWith(keyList).code).toBe(1)
+      expect(readdirSync(dir).sort()).toEqual(
+        external ? ['_KEY_MATERIAL_FOR_r.parquet.json', 'r.parquet'] : ['r.parquet'],
+      )
+    })
+  }
+
+  it('--explicit-keys stores key ids as key metadata, like the parquet-testing files', () => {
+    const dir = tempDir()
+    const out = join(dir, 'e.parquet')
+    const args = ['encrypt', join(dataDir, 'alltypes_plain.parquet'), '-o', out, '--footer-key', 'kf', '--uniform']
+    expect(pme([...args, '--explicit-keys', '--key-list', keyList]).code).toBe(0)
+    const report = JSON.parse(pme(['inspect', out, '--json', '--key-list', keyList]).stdout)
+    expect(report.footerKeyMetadata).toEqual({ text: 'kf' })
+    expect(report.footerMasterKeyId).toBeNull()
+  })
+})
