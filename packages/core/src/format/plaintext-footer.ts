@@ -18,6 +18,18 @@ export interface ChunkPlacement {
   readonly bloomFilter?: { offset: number; length: number }
 }
 
+/**
+ * data_page_offset of a chunk written at `start`: its first data page, or, for a chunk that holds only
+ * a dictionary page, the end of the chunk (pointing it at the dictionary would make readers take the
+ * dictionary page for a data page).
+ */
+export function firstDataPageOffset(
+  start: number,
+  chunk: { bytes: Uint8Array; dataPages: readonly { offset: number }[] },
+): number {
+  return start + (chunk.dataPages[0]?.offset ?? chunk.bytes.length)
+}
+
 /** A ColumnChunk as a plaintext file carries it: full metadata, no crypto fields, new offsets. */
 export function plaintextColumnChunk(chunk: ColumnChunk, meta: ColumnMetaData, at: ChunkPlacement): ColumnChunk {
   return {

@@ -1,7 +1,7 @@
 import { ModuleType } from '../crypto/aad.js'
 import { concatBytes } from '../crypto/aes.js'
 import { moduleSize } from '../crypto/module-cipher.js'
-import { type ErrorLocation, MalformedFileError, PmeError, UnsupportedError } from '../errors.js'
+import { type ErrorLocation, IntegrityError, MalformedFileError, PmeError, UnsupportedError } from '../errors.js'
 import { chunkRange } from '../format/chunk-range.js'
 import { crc32 } from '../format/crc32.js'
 import { type ColumnMetaData, type PageHeader, PageHeaderDef, PageType } from '../thrift/parquet-structs.js'
@@ -23,6 +23,16 @@ interface PageContext {
   readonly rowGroupOrdinal: number
   readonly columnOrdinal: number
   readonly location: ErrorLocation
+}
+
+/**
+ * A page's CRC covers its body as stored (encrypted bytes in an encrypted file). A mismatch fails the
+ * read: rewriting such a page would give a corrupt page a valid CRC, or an authentication tag.
+ */
+function checkPageCrc(header: PageHeader, body: Uint8Array, location: ErrorLocation): void {
+  if (header.crc !== undefined && crc32(body) !== header.crc) {
+    throw new IntegrityError('page CRC does not match its bytes: the page is corrupt', location)
+  }
 }
 
 function pageModuleType(header: PageHeader, location: ErrorLocation): ModuleType {
@@ -79,6 +89,7 @@ function decryptPages(encrypted: Uint8Array, hasDictionary: boolean, ctx: PageCo
       throw new MalformedFileError('page runs past the end of its column chunk', location)
     }
     const body = encrypted.subarray(bodyStart, bodyEnd)
+    checkPageCrc(header, body, location)
     const moduleType = pageModuleType(header, location)
     const plain =
       header.type === PageType.DataPageV2
@@ -115,6 +126,7 @@ function plainPages(bytes: Uint8Array, location: ErrorLocation): PlainChunk {
     if (header.compressed_page_size < 0 || next > bytes.length) {
       throw new MalformedFileError('page runs past the end of its column chunk', location)
     }
+    checkPageCrc(header, bytes.subarray(end, next), { ...location, page: dataPages.length })
     if (header.type !== PageType.DictionaryPage) dataPages.push({ offset: position, size: next - position })
     else if (position === 0) hasDictionary = true
     position = next

@@ -1,6 +1,7 @@
 import { concatBytes } from '../crypto/aes.js'
 import { MAGIC_LENGTH } from '../format/file-tail.js'
 import {
+  firstDataPageOffset,
   PAR1_BYTES,
   placeholderColumnChunk,
   plaintextColumnChunk,
@@ -32,12 +33,11 @@ export async function rowGroupView(
     }
     const meta = await file.columnMetaData(rowGroupIndex, columnIndex)
     const plain = await readPlainChunk(file, rowGroupIndex, columnIndex, meta)
-    const firstDataPage = plain.dataPages[0]?.offset ?? 0
     const placement = {
       start: offset,
       length: plain.bytes.length,
       hasDictionary: plain.hasDictionary,
-      firstDataPageOffset: offset + firstDataPage,
+      firstDataPageOffset: firstDataPageOffset(offset, plain),
     }
     chunks.push(plaintextColumnChunk(file.chunk(rowGroupIndex, columnIndex), meta, placement))
     parts.push(plain.bytes)

@@ -3,6 +3,7 @@ import { concatBytes } from '../crypto/aes.js'
 import { MalformedFileError, UsageError } from '../errors.js'
 import {
   type ChunkPlacement,
+  firstDataPageOffset,
   PAR1_BYTES,
   plaintextColumnChunk,
   plaintextFileMetaData,
@@ -134,7 +135,7 @@ export class ParquetSink {
         start,
         length: out.bytes.length,
         hasDictionary: out.hasDictionary,
-        firstDataPageOffset: start + (out.dataPages[0]?.offset ?? 0),
+        firstDataPageOffset: firstDataPageOffset(start, out),
       },
       ...(input.offsetIndex ? { offsetIndex: relocate(input.offsetIndex, out, start) } : {}),
       ...(input.columnIndex ? { columnIndex: input.columnIndex } : {}),

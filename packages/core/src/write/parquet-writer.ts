@@ -23,7 +23,7 @@ export interface WriteOptions {
   pageSize?: number
   /** Column statistics (default true). Under a plaintext footer they are kept only in the encrypted metadata. */
   statistics?: boolean
-  /** Write column indexes (default true); offset indexes are always written when a chunk has several pages. */
+  /** Write column indexes (default true). hyparquet-writer writes page indexes only for chunks of several pages. */
   pageIndex?: boolean
   /**
    * The schema in hyparquet's form (flattened SchemaElements, root first). Needed for nested columns
