@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import type { TestProject } from 'vitest/node'
-import { cliDist, isDirectory, pythonEnvScript, repoRoot, testDataDir, venvPython } from './paths.js'
+import { cliDist, coreDist, isDirectory, pythonEnvScript, repoRoot, testDataDir, venvPython } from './paths.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,6 +28,12 @@ export default function setup(project: TestProject): void {
   }
   const line = env.stdout.trim()
   if (line) console.log(`[integration] ${line}`)
+
+  if (!existsSync(coreDist)) {
+    throw new Error(
+      `pyarrow interop suite: @pme/core is not built (${coreDist} is missing). Run \`pnpm build\` at the repo root.`,
+    )
+  }
 
   const dataDir = testDataDir()
   if (!isDirectory(dataDir)) {

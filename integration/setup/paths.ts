@@ -9,10 +9,14 @@ export const repoRoot = path.resolve(integrationDir, '..')
 
 export const pythonEnvScript = path.join(integrationDir, 'setup', 'python-env.sh')
 export const readPlainScript = path.join(integrationDir, 'python', 'read_plain.py')
+/** Batch driver for the encryption interop suites (many pyarrow reads/writes/comparisons per process). */
+export const pyarrowCryptoScript = path.join(integrationDir, 'python', 'pyarrow_crypto.py')
 
 /** Entry point of the real CLI and the build output it needs. */
 export const cliBin = path.join(repoRoot, 'packages', 'cli', 'bin', 'pme.js')
 export const cliDist = path.join(repoRoot, 'packages', 'cli', 'dist', 'index.js')
+/** Build output of @pme/core, which the write-direction suites import. */
+export const coreDist = path.join(repoRoot, 'packages', 'core', 'dist', 'index.js')
 
 /** Same default and override as setup/python-env.sh. */
 export const venvDir = process.env.PME_VENV_DIR

@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest'
-import { cliBin } from '../setup/paths.js'
+import { pme, stderrLines } from './cli.js'
 import {
   baField,
   COLUMNS,
@@ -35,12 +34,6 @@ const FILES: { name: string; aadPrefix?: string }[] = [
   { name: 'encrypt_columns_and_footer_disable_aad_storage', aadPrefix: AAD_PREFIX },
   { name: 'encrypt_columns_plaintext_footer' },
 ]
-
-function pme(args: string[]) {
-  const r = spawnSync(process.execPath, [cliBin, ...args], { encoding: 'utf8', timeout: 60_000 })
-  if (r.error) throw r.error
-  return r
-}
 
 function decryptArgs(input: string, output: string, aadPrefix?: string): string[] {
   const args = ['decrypt', input, '-o', output, '--key-list', KEY_LIST]
@@ -123,7 +116,7 @@ describe.skipIf(dataDir === null)(`pme decrypt -> pyarrow reads the plaintext${s
 
     expect(run.status, 'exit code').not.toBe(0)
     expect(run.status, 'exit code (killed by a signal?)').not.toBeNull()
-    const lines = run.stderr.trimEnd().split('\n')
+    const lines = stderrLines(run)
     expect(lines, `stderr: ${run.stderr}`).toHaveLength(1)
     expect(lines[0]).toMatch(/aad[\s_-]?prefix/i)
     expect(existsSync(output)).toBe(false)

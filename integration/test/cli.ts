@@ -1,0 +1,51 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { availableParallelism } from 'node:os'
+import { cliBin } from '../setup/paths.js'
+
+export interface CliRun {
+  /** Exit code; null when the process was killed by a signal. */
+  status: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs the real `pme` binary (packages/cli/bin/pme.js) synchronously. */
+export function pme(args: string[]): CliRun {
+  const r = spawnSync(process.execPath, [cliBin, ...args], { encoding: 'utf8', timeout: 60_000 })
+  if (r.error) throw r.error
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** Runs the real `pme` binary without blocking, so several runs can share the cores. */
+export function pmeAsync(args: string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk
+    })
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk
+    })
+    child.on('error', reject)
+    child.on('close', (status) => resolve({ status, stdout, stderr }))
+  })
+}
+
+/** Runs many CLI invocations, at most one per core at a time; results in the order of `runs`. */
+export async function pmeMany(runs: string[][], parallel = availableParallelism()): Promise<CliRun[]> {
+  const results: CliRun[] = new Array(runs.length)
+  let next = 0
+  const worker = async () => {
+    while (next < runs.length) {
+      const index = next++
+      results[index] = await pmeAsync(runs[index] as string[])
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, runs.length)) }, worker))
+  return results
+}
+
+/** The lines a failed run printed on stderr (the CLI promises exactly one). */
+export const stderrLines = (run: CliRun): string[] => run.stderr.trimEnd().split('\n')
