@@ -23,6 +23,7 @@ export {
   type EncryptionConfiguration,
 } from './keys/encryption-configuration.js'
 export type { Clock } from './keys/expiring-cache.js'
+export { encryptionConfigurationFromProperties, kmsConnectionFromProperties } from './keys/hadoop-properties.js'
 export { keyMaterialPath } from './keys/key-material-store.js'
 export {
   DEFAULT_KMS_VALUE,
