@@ -2,6 +2,7 @@ import { ModuleType } from '../crypto/aad.js'
 import { concatBytes } from '../crypto/aes.js'
 import { moduleSize } from '../crypto/module-cipher.js'
 import { type ErrorLocation, IntegrityError, MalformedFileError, PmeError, UnsupportedError } from '../errors.js'
+import { ChunkBuilder, type PageSpan, readPlainPage } from '../format/chunk-builder.js'
 import { chunkRange } from '../format/chunk-range.js'
 import { crc32 } from '../format/crc32.js'
 import { type ColumnMetaData, type PageHeader, PageHeaderDef, PageType } from '../thrift/parquet-structs.js'
@@ -13,8 +14,8 @@ import type { ParquetFile } from './parquet-file.js'
 export interface PlainChunk {
   readonly bytes: Uint8Array
   readonly hasDictionary: boolean
-  /** Offset (within `bytes`) and size of each data page, header included: what an OffsetIndex lists. */
-  readonly dataPages: readonly { offset: number; size: number }[]
+  /** Where each data page is within `bytes`: what an OffsetIndex lists. */
+  readonly dataPages: readonly PageSpan[]
 }
 
 interface PageContext {
@@ -65,9 +66,7 @@ function decryptV2Body(body: Uint8Array, header: PageHeader, ctx: PageContext, o
 }
 
 function decryptPages(encrypted: Uint8Array, hasDictionary: boolean, ctx: PageContext): PlainChunk {
-  const parts: Uint8Array[] = []
-  const dataPages: { offset: number; size: number }[] = []
-  let outputLength = 0
+  const out = new ChunkBuilder()
   let position = 0
   let pageOrdinal = 0
   while (position < encrypted.length) {
@@ -100,15 +99,11 @@ function decryptPages(encrypted: Uint8Array, hasDictionary: boolean, ctx: PageCo
       compressed_page_size: plain.length,
       crc: header.crc === undefined ? undefined : crc32(plain),
     })
-    if (!isDictionary) {
-      dataPages.push({ offset: outputLength, size: plainHeader.length + plain.length })
-      pageOrdinal++
-    }
-    parts.push(plainHeader, plain)
-    outputLength += plainHeader.length + plain.length
+    out.add(plainHeader, plain, !isDictionary)
+    if (!isDictionary) pageOrdinal++
     position = bodyEnd
   }
-  return { bytes: concatBytes(parts), hasDictionary, dataPages }
+  return { bytes: out.bytes(), hasDictionary, dataPages: out.dataPages }
 }
 
 /**
@@ -117,16 +112,12 @@ function decryptPages(encrypted: Uint8Array, hasDictionary: boolean, ctx: PageCo
  * point data_page_offset at the dictionary page (parquet-testing nested_lists.snappy.parquet).
  */
 function plainPages(bytes: Uint8Array, location: ErrorLocation): PlainChunk {
-  const dataPages: { offset: number; size: number }[] = []
+  const dataPages: PageSpan[] = []
   let hasDictionary = false
   let position = 0
   while (position < bytes.length) {
-    const { value: header, end } = decodeStruct<PageHeader>(PageHeaderDef, bytes, position)
-    const next = end + header.compressed_page_size
-    if (header.compressed_page_size < 0 || next > bytes.length) {
-      throw new MalformedFileError('page runs past the end of its column chunk', location)
-    }
-    checkPageCrc(header, bytes.subarray(end, next), { ...location, page: dataPages.length })
+    const { header, body, end: next } = readPlainPage(bytes, position, location)
+    checkPageCrc(header, body, { ...location, page: dataPages.length })
     if (header.type !== PageType.DictionaryPage) dataPages.push({ offset: position, size: next - position })
     else if (position === 0) hasDictionary = true
     position = next

@@ -1,12 +1,12 @@
 import { type ModuleOrdinals, ModuleType } from '../crypto/aad.js'
-import { concatBytes } from '../crypto/aes.js'
-import { type ErrorLocation, MalformedFileError } from '../errors.js'
+import type { ErrorLocation } from '../errors.js'
+import { ChunkBuilder, readPlainPage } from '../format/chunk-builder.js'
 import { crc32 } from '../format/crc32.js'
 import type { LeafColumn } from '../format/schema.js'
 import { toV1Page } from '../pages/v1-page.js'
 import type { PlainChunk } from '../read/column-chunk.js'
 import { type ColumnMetaData, type PageHeader, PageHeaderDef, PageType } from '../thrift/parquet-structs.js'
-import { decodeStruct, encodeStruct } from '../thrift/struct-codec.js'
+import { encodeStruct } from '../thrift/struct-codec.js'
 import type { FileEncryptor } from './file-encryptor.js'
 
 export interface ChunkEncryption {
@@ -49,27 +49,20 @@ function reframedMeta(meta: ColumnMetaData, uncompressedDelta: number): ColumnMe
  * algorithm), each header a GCM module; sizes and CRCs describe the encrypted bytes, as the spec says.
  */
 export function encryptChunk(plain: PlainChunk, meta: ColumnMetaData, ctx: ChunkEncryption): EncryptedChunk {
-  const parts: Uint8Array[] = []
-  const dataPages: { offset: number; size: number }[] = []
-  let outputLength = 0
+  const out = new ChunkBuilder()
   let position = 0
   let pageOrdinal = 0
   let uncompressedDelta = 0
   let reframed = false
   const { bytes } = plain
   while (position < bytes.length) {
-    const decoded = decodeStruct<PageHeader>(PageHeaderDef, bytes, position)
-    const bodyEnd = decoded.end + decoded.value.compressed_page_size
-    if (decoded.value.compressed_page_size < 0 || bodyEnd > bytes.length) {
-      throw new MalformedFileError('page runs past the end of its column chunk', ctx.location)
-    }
-    let header = decoded.value
-    let body = bytes.subarray(decoded.end, bodyEnd)
+    const page = readPlainPage(bytes, position, ctx.location)
+    let { header, body } = page
     if (needsV1(header, ctx.leaf)) {
-      const page = toV1Page(header, body, meta.codec, ctx.leaf)
-      uncompressedDelta += page.header.uncompressed_page_size - header.uncompressed_page_size
-      header = page.header
-      body = page.body
+      const v1 = toV1Page(header, body, meta.codec, ctx.leaf)
+      uncompressedDelta += v1.header.uncompressed_page_size - header.uncompressed_page_size
+      header = v1.header
+      body = v1.body
       reframed = true
     }
     const isDictionary = header.type === PageType.DictionaryPage
@@ -83,18 +76,14 @@ export function encryptChunk(plain: PlainChunk, meta: ColumnMetaData, ctx: Chunk
     })
     const headerType = isDictionary ? ModuleType.DictionaryPageHeader : ModuleType.DataPageHeader
     const encryptedHeader = ctx.encryptor.encrypt(headerPlain, ctx.key, headerType, ordinals)
-    if (!isDictionary) {
-      dataPages.push({ offset: outputLength, size: encryptedHeader.length + encryptedBody.length })
-      pageOrdinal++
-    }
-    parts.push(encryptedHeader, encryptedBody)
-    outputLength += encryptedHeader.length + encryptedBody.length
-    position = bodyEnd
+    out.add(encryptedHeader, encryptedBody, !isDictionary)
+    if (!isDictionary) pageOrdinal++
+    position = page.end
   }
   return {
-    bytes: concatBytes(parts),
+    bytes: out.bytes(),
     hasDictionary: plain.hasDictionary,
-    dataPages,
+    dataPages: out.dataPages,
     meta: reframed ? reframedMeta(meta, uncompressedDelta) : meta,
   }
 }
