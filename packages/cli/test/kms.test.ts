@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -109,6 +109,23 @@ describe.skipIf(!hasData)('the local KMS', () => {
       )
     })
   }
+
+  it('takes the backend from a config file; a backend that is not installed says which package to install', () => {
+    const dir = tempDir()
+    const config = join(dir, 'pme.config.json')
+    writeFileSync(config, JSON.stringify({ kms: { type: 'local', settings: { keyList } } }))
+    const name = 'external_key_material_java.parquet.encrypted'
+    copyFileSync(join(dataDir, name), join(dir, name))
+    copyFileSync(join(dataDir, `_KEY_MATERIAL_FOR_${name}.json`), join(dir, `_KEY_MATERIAL_FOR_${name}.json`))
+    const viaConfig = pme(['cat', join(dir, name), '--limit', '1'], { PME_CONFIG: config })
+    expect(viaConfig.stderr).toBe('')
+    expect(JSON.parse(viaConfig.stdout)).toEqual({ integers: 0, strings: 'a0' })
+
+    writeFileSync(config, JSON.stringify({ kms: { type: 'nosuch' } }))
+    const missing = pme(['cat', join(dir, name), '--config', config])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('install @pme/kms-nosuch')
+  })
 
   it('--explicit-keys stores key ids as key metadata, like the parquet-testing files', () => {
     const dir = tempDir()

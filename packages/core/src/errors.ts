@@ -18,6 +18,8 @@ export type PmeErrorCode =
   | 'PME_USAGE'
   | 'PME_KMS'
   | 'PME_KMS_ACCESS_DENIED'
+  | 'PME_KMS_KEY_NOT_FOUND'
+  | 'PME_KMS_UNAVAILABLE'
 
 function describe(location: ErrorLocation): string {
   const parts: string[] = []
@@ -122,5 +124,19 @@ export class KmsError extends PmeError {
 export class KmsAccessDeniedError extends PmeError {
   constructor(message: string, location: ErrorLocation = {}) {
     super('PME_KMS_ACCESS_DENIED', message, location)
+  }
+}
+
+/** The KMS does not know the master key (id, ARN, alias or name). */
+export class KmsKeyNotFoundError extends PmeError {
+  constructor(message: string, location: ErrorLocation = {}) {
+    super('PME_KMS_KEY_NOT_FOUND', message, location)
+  }
+}
+
+/** The KMS could not be reached or kept failing (refused, 5xx, throttled, timed out) after the retries. */
+export class KmsUnavailableError extends PmeError {
+  constructor(message: string, location: ErrorLocation = {}) {
+    super('PME_KMS_UNAVAILABLE', message, location)
   }
 }

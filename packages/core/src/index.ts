@@ -7,6 +7,8 @@ export {
   InvalidKeyError,
   KmsAccessDeniedError,
   KmsError,
+  KmsKeyNotFoundError,
+  KmsUnavailableError,
   MalformedFileError,
   MissingKeyError,
   NotEncryptedError,
@@ -25,6 +27,7 @@ export {
 export type { Clock } from './keys/expiring-cache.js'
 export { encryptionConfigurationFromProperties, kmsConnectionFromProperties } from './keys/hadoop-properties.js'
 export { keyMaterialPath } from './keys/key-material-store.js'
+export type { KmsAdapter, KmsAdapterSettings } from './keys/kms-adapter.js'
 export {
   DEFAULT_KMS_VALUE,
   type KmsClient,
@@ -33,6 +36,7 @@ export {
   kmsConnectionConfig,
 } from './keys/kms-client.js'
 export { decryptKeyLocally, encryptKeyLocally } from './keys/local-wrap.js'
+export { type RetryOptions, withRetry } from './keys/retry.js'
 export { combineKeyRetrievers, type DecryptionProperties, type KeyRetriever } from './read/decryption-properties.js'
 export { keyListRetriever, parseKeyList } from './read/key-list.js'
 export { type ColumnEncryption, type FileEncryption, ParquetFile, type SignatureState } from './read/parquet-file.js'
