@@ -1,0 +1,11 @@
+export { createKmsClientFactory } from './adapter.js'
+export { AwsKmsClient, type AwsKmsClientOptions, type KmsSender } from './aws-kms-client.js'
+export { isTransient, mapAwsError } from './errors.js'
+export {
+  type AwsKmsSettings,
+  DEFAULT_CONNECTION_TIMEOUT_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  endpointFor,
+  parseSettings,
+} from './settings.js'

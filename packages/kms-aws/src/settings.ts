@@ -1,0 +1,106 @@
+import { DEFAULT_KMS_VALUE, type KmsAdapterSettings, type KmsConnectionConfig, UsageError } from '@pme/core'
+
+/** The adapter's settings, parsed and checked once (pme.config.json `kms.settings`, all strings). */
+export interface AwsKmsSettings {
+  /** AWS region; else the SDK's chain (AWS_REGION, profile). */
+  readonly region?: string
+  /** Endpoint URL (an emulator, a VPC endpoint); else the connection's instance URL, else AWS's. */
+  readonly endpoint?: string
+  /** Named profile of the shared config/credentials files. */
+  readonly profile?: string
+  /** Static credentials (tests, emulators); else the SDK's default provider chain. */
+  readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+  /** Attempts in all, the first included, of the SDK's standard retry strategy (default 4). */
+  readonly maxAttempts: number
+  /** Time allowed for one HTTP request, in ms (default 10 000). */
+  readonly requestTimeoutMs: number
+  /** Time allowed to open a connection, in ms (default 5 000). */
+  readonly connectionTimeoutMs: number
+  /** Encryption context (AAD) sent with every Encrypt and Decrypt; empty = none. */
+  readonly encryptionContext: Readonly<Record<string, string>>
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 4
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000
+
+const CONTEXT_PREFIX = 'encryptionContext.'
+
+function positiveInt(settings: KmsAdapterSettings, name: string, fallback: number): number {
+  const raw = settings[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 1) {
+    throw new UsageError(`aws KMS setting ${name} must be a positive integer, got "${raw}"`)
+  }
+  return value
+}
+
+function encryptionContext(settings: KmsAdapterSettings): Record<string, string> {
+  const context: Record<string, string> = {}
+  const json = settings.encryptionContext
+  if (json) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(json)
+    } catch {
+      throw new UsageError('aws KMS setting encryptionContext must be a JSON object of strings')
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new UsageError('aws KMS setting encryptionContext must be a JSON object of strings')
+    }
+    for (const [key, value] of Object.entries(parsed)) {
+      if (typeof value !== 'string') {
+        throw new UsageError(`aws KMS setting encryptionContext: the value of "${key}" must be a string`)
+      }
+      context[key] = value
+    }
+  }
+  for (const [name, value] of Object.entries(settings)) {
+    if (name.startsWith(CONTEXT_PREFIX) && name.length > CONTEXT_PREFIX.length) {
+      context[name.slice(CONTEXT_PREFIX.length)] = value
+    }
+  }
+  return context
+}
+
+function credentials(settings: KmsAdapterSettings): AwsKmsSettings['credentials'] {
+  const { accessKeyId, secretAccessKey, sessionToken } = settings
+  if (!accessKeyId && !secretAccessKey) return undefined
+  if (!accessKeyId || !secretAccessKey) {
+    throw new UsageError('aws KMS settings accessKeyId and secretAccessKey go together (or use the default chain)')
+  }
+  return sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey }
+}
+
+export function parseSettings(settings: KmsAdapterSettings): AwsKmsSettings {
+  const { region, endpoint, profile } = settings
+  if (endpoint) checkUrl(endpoint, 'endpoint')
+  return {
+    ...(region ? { region } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(profile ? { profile } : {}),
+    credentials: credentials(settings),
+    maxAttempts: positiveInt(settings, 'maxAttempts', DEFAULT_MAX_ATTEMPTS),
+    requestTimeoutMs: positiveInt(settings, 'requestTimeoutMs', DEFAULT_REQUEST_TIMEOUT_MS),
+    connectionTimeoutMs: positiveInt(settings, 'connectionTimeoutMs', DEFAULT_CONNECTION_TIMEOUT_MS),
+    encryptionContext: encryptionContext(settings),
+  }
+}
+
+function checkUrl(value: string, what: string): void {
+  try {
+    new URL(value)
+  } catch {
+    throw new UsageError(`aws KMS ${what} "${value}" is not a URL (e.g. https://kms.eu-west-1.amazonaws.com)`)
+  }
+}
+
+/** settings.endpoint, else the connection's instance URL unless it is DEFAULT, else none (AWS's own). */
+export function endpointFor(settings: AwsKmsSettings, connection: KmsConnectionConfig): string | undefined {
+  if (settings.endpoint) return settings.endpoint
+  const url = connection.kmsInstanceUrl
+  if (!url || url === DEFAULT_KMS_VALUE) return undefined
+  checkUrl(url, 'instance URL')
+  return url
+}
