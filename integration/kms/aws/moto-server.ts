@@ -1,0 +1,95 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { GenericContainer, type StartedTestContainer, Wait } from 'testcontainers'
+import { repoRoot } from '../../setup/paths.js'
+import { spawnTracked, stopTracked } from '../child-processes.js'
+import { freePort, waitUntil } from '../ports.js'
+
+/** Where setup/moto-env.sh puts moto's venv (same default and override). */
+export const motoDir = process.env.PME_MOTO_DIR
+  ? path.resolve(repoRoot, process.env.PME_MOTO_DIR)
+  : path.join(repoRoot, '.cache', 'moto')
+export const motoPython = path.join(motoDir, 'bin', 'python')
+export const motoEnvScript = path.join(repoRoot, 'integration', 'setup', 'moto-env.sh')
+/** moto_server with the two adjustments its docstring lists (IncorrectKeyException, no SigV4 check). */
+export const motoLauncher = path.join(path.dirname(fileURLToPath(import.meta.url)), 'moto_launcher.py')
+
+/** docker mode image: the moto release that process mode installs from PyPI. */
+export const DEFAULT_MOTO_IMAGE = 'motoserver/moto:5.2.5'
+
+export interface MotoServer {
+  readonly endpoint: string
+  readonly description: string
+  stop(): Promise<void>
+}
+
+/** True once moto answers its own API (it does as soon as the HTTP server is up). */
+export async function motoAnswers(endpoint: string): Promise<boolean> {
+  const answer = await fetch(`${endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(2_000) })
+  await answer.body?.cancel()
+  return answer.ok
+}
+
+/** moto server (through moto_launcher.py) on a free loopback port; stopped and cleaned by `stop`. */
+export async function startMotoProcess(): Promise<MotoServer> {
+  if (!existsSync(motoPython))
+    throw new Error(`moto is not installed at ${motoDir}: run ${motoEnvScript} (the KMS global setup does)`)
+  const port = await freePort()
+  const endpoint = `http://127.0.0.1:${port}`
+  const workDir = mkdtempSync(path.join(tmpdir(), 'pme-moto-'))
+  // A clean environment: no AWS_* variables of the user's reach the emulator.
+  const child = spawnTracked(motoPython, [motoLauncher, '-H', '127.0.0.1', '-p', String(port)], {
+    cwd: workDir,
+    env: { PATH: process.env.PATH ?? '', HOME: workDir, PYTHONUNBUFFERED: '1' },
+  })
+  let log = ''
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString('utf8')).slice(-4000)
+  }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  const stop = async () => {
+    await stopTracked(child)
+    rmSync(workDir, { recursive: true, force: true })
+  }
+  try {
+    await waitUntil(
+      `moto server at ${endpoint}`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`moto exited with code ${child.exitCode}: ${log.slice(-800)}`)
+        return motoAnswers(endpoint)
+      },
+      30_000,
+    )
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return { endpoint, description: `moto server process at ${endpoint} (pid ${child.pid})`, stop }
+}
+
+/**
+ * moto in a container (PME_IT_AWS_IMAGE, default the moto release process mode uses), started
+ * through the same launcher, copied in: docker mode behaves exactly as process mode. The image
+ * needs `python3` with moto[server] installed (motoserver/moto has both).
+ */
+export async function startMotoContainer(): Promise<MotoServer> {
+  const image = process.env.PME_IT_AWS_IMAGE || DEFAULT_MOTO_IMAGE
+  const container: StartedTestContainer = await new GenericContainer(image)
+    .withCopyFilesToContainer([{ source: motoLauncher, target: '/pme/moto_launcher.py' }])
+    .withEntrypoint(['python3', '/pme/moto_launcher.py'])
+    .withCommand(['-H', '0.0.0.0', '-p', '5000'])
+    .withExposedPorts(5000)
+    .withWaitStrategy(Wait.forHttp('/moto-api/data.json', 5000).forStatusCode(200))
+    .start()
+  const endpoint = `http://${container.getHost()}:${container.getMappedPort(5000)}`
+  return {
+    endpoint,
+    description: `container ${image} at ${endpoint}`,
+    stop: async () => {
+      await container.stop()
+    },
+  }
+}

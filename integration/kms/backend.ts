@@ -1,0 +1,67 @@
+import type { KmsAdapter, KmsAdapterSettings, KmsConnectionConfig } from '@pme/core'
+
+/*
+ * The integration harness's view of a KMS backend. Every backend gets an endpoint in one of three
+ * modes (PME_IT_MODE); the contract and end-to-end suites only use this interface, so the same
+ * suite code runs against a local emulator process, a container, or a real cloud account.
+ */
+
+export type ItMode = 'process' | 'docker' | 'external'
+
+/** How to reach the backend as one principal: what the CLI's config file would hold. */
+export interface KmsAccess {
+  readonly connection: Partial<KmsConnectionConfig>
+  readonly settings: KmsAdapterSettings
+}
+
+/** Retry limit and request timeout the fault tests ask of an `accessVia` principal. */
+export interface FaultTuning {
+  /** Attempts in all, the first included, before the adapter fails with KmsUnavailableError. */
+  readonly attempts: number
+  /** Per-request timeout in ms; the proxy's delay fault waits longer than this. */
+  readonly requestTimeoutMs: number
+}
+
+export interface RunningBackend {
+  readonly name: string
+  readonly mode: ItMode
+  /** The adapter package (`@pme/kms-<name>`), loaded as the CLI loads it. */
+  readonly adapter: KmsAdapter
+  /** A principal allowed to use every master key the suite creates. */
+  readonly access: KmsAccess
+  /** Creates a fresh master key (unique name) and returns its id as the adapter takes it. */
+  createMasterKey(): Promise<string>
+  /** Makes a new version of the master key current; older versions must still unwrap. */
+  rotateMasterKey(masterKeyId: string): Promise<void>
+  /** A principal the backend refuses for `masterKeyId` (to test KmsAccessDenied). */
+  deniedAccess(masterKeyId: string): Promise<KmsAccess>
+  /**
+   * The same principal, reaching the backend through another base URL (a fault-injecting proxy).
+   * With `tuning`, the returned settings must make the adapter use exactly that retry limit and
+   * request timeout (the fault tests count attempts and wait for timeouts).
+   */
+  accessVia(baseUrl: string, tuning?: FaultTuning): KmsAccess
+  /**
+   * Optional: the master key version a wrapped key was made with, when the format tells
+   * (Vault: `vault:v3:...` → 3). The rotation test then checks that new wraps use the new version.
+   */
+  keyVersionOf?(wrapped: string): number | undefined
+  /** The backend's own base URL (what accessVia replaces). */
+  readonly baseUrl: string
+  stop(): Promise<void>
+}
+
+/**
+ * A backend module is `integration/kms/backends/<name>.ts` exporting `backend: KmsBackend`; the
+ * registry (registry.ts) finds it there. Helpers of a backend live elsewhere (e.g. `kms/vault/`).
+ */
+export interface KmsBackend {
+  readonly name: string
+  /**
+   * Optional: installs what `mode` needs (emulator from a package registry into `.cache/`),
+   * idempotently. Runs once per test run in the KMS global setup (the main process, before any
+   * suite), so parallel suites never race on an install. Throw to fail the run.
+   */
+  prepare?(mode: ItMode): void | Promise<void>
+  start(mode: ItMode): Promise<RunningBackend>
+}

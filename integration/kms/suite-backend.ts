@@ -1,0 +1,46 @@
+import { type KmsClient, kmsConnectionConfig } from '@pme/core'
+import { afterAll, beforeAll } from 'vitest'
+import type { ItMode, KmsAccess, KmsBackend, RunningBackend } from './backend.js'
+
+/** A KmsClient for `access`, built the way the CLI builds it (adapter factory, then connection). */
+export async function clientFor(running: RunningBackend, access: KmsAccess): Promise<KmsClient> {
+  const factory = await running.adapter.createKmsClientFactory(access.settings)
+  return factory(kmsConnectionConfig(access.connection))
+}
+
+/**
+ * Starts `backend` in `mode` before the suite and stops it after. The getter throws until it is
+ * running, so a backend that could not start fails every test instead of skipping them.
+ */
+export function useBackend(backend: KmsBackend, mode: ItMode, suite: string): () => RunningBackend {
+  let running: RunningBackend | undefined
+  let failure: unknown
+  beforeAll(async () => {
+    const started = Date.now()
+    try {
+      running = await backend.start(mode)
+      console.log(`[kms] ${suite}: backend ${backend.name} started in ${mode} mode (${Date.now() - started} ms)`)
+    } catch (error) {
+      failure = error
+      console.error(`[kms] ${suite}: backend ${backend.name} could NOT start in ${mode} mode`)
+      throw error
+    }
+  }, 120_000)
+  afterAll(async () => {
+    await running?.stop()
+  }, 60_000)
+  return () => {
+    if (!running) throw new Error(`backend ${backend.name} is not running (${mode} mode): ${String(failure)}`)
+    return running
+  }
+}
+
+/** The error a promise rejects with (fails the test when it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected the call to fail, but it succeeded')
+}
