@@ -2,8 +2,8 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['./setup/global-setup.ts'],
+    include: ['test/**/*.test.ts', 'kms/**/*.test.ts'],
+    globalSetup: ['./setup/global-setup.ts', './kms/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

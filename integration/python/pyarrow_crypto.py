@@ -30,8 +30,12 @@ Jobs
     file back with the same key and prefix.
     Column spec: {"name", "type", "nullable", "values"} where "type" is "int32" | "int64" | "double"
     | "boolean" | "string" | {"list": <type>, "element_nullable": bool}
-    | {"struct": [{"name", "type", "nullable"}]}; values in read_plain.py's JSON form (int64 as decimal
-    strings, non-finite doubles as "NaN" / "Infinity" / "-Infinity").
+    | {"struct": [{"name", "type", "nullable"}]} | {"map": <key type>, "value": <type>, "value_nullable": bool};
+    values in read_plain.py's JSON form (int64 as decimal strings, non-finite doubles as "NaN" /
+    "Infinity" / "-Infinity", maps as [[key, value], ...]).
+
+{"op": "leaves", "id", "file"}
+    The leaf columns of a plaintext file's Parquet schema, as dot paths: {"ok": true, "leaves": [..]}.
 
 {"op": "compare", "id", "original", "candidate", "key"?: hex, "aad_prefix"?: hex,
  "redacted_statistics"?: bool, "checksums"?: bool}
@@ -46,6 +50,8 @@ Jobs
     pyarrow cannot read the original, "same_error" tells whether the candidate fails with the same
     message. With "checksums", "checksums": {"original", "candidate"} holds the outcome of reading each
     file again with page_checksum_verification=True: null when every page CRC matched, else the error.
+    compare_files() is the same comparison for other decryption properties (python/pyarrow_kms.py
+    compares with its CryptoFactory).
 """
 
 import json
@@ -260,6 +266,9 @@ def arrow_type(spec):
         return pa.list_(pa.field('element', arrow_type(spec['list']), nullable=spec.get('element_nullable', True)))
     if 'struct' in spec:
         return pa.struct([pa.field(f['name'], arrow_type(f['type']), nullable=f['nullable']) for f in spec['struct']])
+    if 'map' in spec:
+        value = pa.field('value', arrow_type(spec['value']), nullable=spec['value_nullable'])
+        return pa.map_(arrow_type(spec['map']), value)
     raise ValueError(f'unknown column type {spec!r}')
 
 
@@ -275,6 +284,8 @@ def python_value(value, spec):
         return value
     if 'list' in spec:
         return [python_value(v, spec['list']) for v in value]
+    if 'map' in spec:
+        return [(python_value(k, spec['map']), python_value(v, spec['value'])) for k, v in value]
     return {f['name']: python_value(value.get(f['name']), f['type']) for f in spec['struct']}
 
 
@@ -417,12 +428,10 @@ def table_differences(orig_path, orig_pf, orig_table, cand_pf, cand_table, redac
     return diffs
 
 
-def checksum_outcome(path, key_hex=None, aad_prefix_hex=None):
+def checksum_outcome(path, props=None):
     """None when pyarrow verified every page CRC (pages without one pass), else the error's first line."""
     try:
-        pq.ParquetFile(
-            path, decryption_properties=decryption_properties(key_hex, aad_prefix_hex), page_checksum_verification=True
-        ).read()
+        pq.ParquetFile(path, decryption_properties=props, page_checksum_verification=True).read()
         return None
     except Exception as exc:  # noqa: BLE001
         return failure(exc)['error']
@@ -443,11 +452,13 @@ def read_original(path):
     return _originals[path]
 
 
-def job_compare(job):
+def compare_files(job, candidate_properties):
+    """The "compare" job with the candidate opened by candidate_properties(): a callable, as pyarrow does
+    not let one set of decryption properties open two files."""
     result = {'id': job['id'], 'ok': True, 'differences': []}
     original = read_original(job['original'])
     try:
-        cand_pf = open_file(job['candidate'], job.get('key'), job.get('aad_prefix'))
+        cand_pf = pq.ParquetFile(job['candidate'], decryption_properties=candidate_properties())
         cand_table = cand_pf.read()
         result['candidate'] = {
             'ok': True,
@@ -473,14 +484,23 @@ def job_compare(job):
             _original_checksums[job['original']] = checksum_outcome(job['original'])
         result['checksums'] = {
             'original': _original_checksums[job['original']],
-            'candidate': checksum_outcome(job['candidate'], job.get('key'), job.get('aad_prefix')),
+            'candidate': checksum_outcome(job['candidate'], candidate_properties()),
         }
     return result
 
 
+def job_compare(job):
+    return compare_files(job, lambda: decryption_properties(job.get('key'), job.get('aad_prefix')))
+
+
+def job_leaves(job):
+    schema = pq.ParquetFile(job['file']).schema
+    return {'id': job['id'], 'ok': True, 'leaves': [schema.column(i).path for i in range(len(schema))]}
+
+
 # ---------------------------------------------------------------------------------------------- main
 
-OPS = {'read': job_read, 'write': job_write, 'compare': job_compare}
+OPS = {'read': job_read, 'write': job_write, 'compare': job_compare, 'leaves': job_leaves}
 
 
 def main():

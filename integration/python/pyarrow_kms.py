@@ -25,7 +25,8 @@ Input: a JSON array of jobs. Output: {"pyarrow_version", "results": [...]} with 
 in order, each carrying the job's "id". A job that raises gives {"id", "ok": false, "error_type",
 "error"}; the driver exits non-zero only when its input is unusable.
 
-Every job has "kms": {"key_list": str, "new_key_list"?: str} and an optional "session": jobs naming
+Every job has "kms": {"key_list": str, "new_key_list"?: str} ("read" and "compare" may have "kms": null:
+no decryption properties at all) and an optional "session": jobs naming
 the same session share one CryptoFactory (and so its KMS client and KEK caches) and one set of call
 counters; a job without a session gets a fresh factory. Results carry "kms_calls": {"wrap": {mk: n},
 "unwrap": {mk: n}} of the session after the job.
@@ -37,10 +38,16 @@ counters; a job without a session gets a fresh factory. Results carry "kms_calls
     "self_read", pyarrow then reads the file back with a fresh factory and the same KMS: the result's
     "self_read" is a read result or a failure (pyarrow cannot read some of its own files, §9.1).
 
-{"op": "read", "id", "file"}
-    file_decryption_properties(kms_conf, DecryptionConfiguration(), file) and read the whole file.
-    Result: {"ok": true, "num_rows", "num_row_groups", "columns": {name: [values]}} with values in
-    python/read_plain.py's JSON form (int64 as decimal strings, NaN / Infinity as strings).
+{"op": "read", "id", "file", "select"?: [name, ...]}
+    file_decryption_properties(kms_conf, DecryptionConfiguration(), file) and read the whole file, or
+    only the columns in "select" (a projection). Result: {"ok": true, "num_rows",
+    "num_row_groups", "columns": {name: [values]}} with values in python/read_plain.py's JSON form
+    (int64 as decimal strings, NaN / Infinity as strings, maps as [[key, value], ...]).
+
+{"op": "compare", "id", "original", "candidate", "redacted_statistics"?: bool}
+    python/pyarrow_crypto.py's "compare" job, with the candidate decrypted through the CryptoFactory
+    (the key material found from "candidate", so external key material files are read too), or with
+    "kms": null read as a plaintext file.
 
 {"op": "rotate", "id", "file", "double_wrapping": bool}
     CryptoFactory.rotate_master_keys(kms_conf, file, double_wrapping=...). Use "new_key_list" so that
@@ -59,7 +66,7 @@ import pyarrow.parquet.encryption as pe
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from pyarrow_crypto import build_table
+from pyarrow_crypto import build_table, compare_files
 from read_plain import array_to_json
 
 NONCE_LENGTH = 12
@@ -183,12 +190,21 @@ def failure(exc):
     return {'ok': False, 'error_type': type(exc).__name__, 'error': lines[0] if lines else ''}
 
 
-def read_with(session, job):
+def decryption_properties(session, job, file):
     # DecryptionConfiguration's constructor argument is ignored in pyarrow 25.0.1 (§7): the default
     # 10-minute lifetime is what we want anyway.
-    props = session.factory.file_decryption_properties(kms_config(job), pe.DecryptionConfiguration(), job['file'])
+    return session.factory.file_decryption_properties(kms_config(job), pe.DecryptionConfiguration(), file)
+
+
+def read_with(session, job):
+    props = None if job['kms'] is None else decryption_properties(session, job, job['file'])
     pf = pq.ParquetFile(job['file'], decryption_properties=props)
-    table = pf.read()
+    if job.get('select') is None:
+        table = pf.read()
+    else:
+        # pyarrow 25.0.1's read(columns=...), read_row_group and pq.read_table ask the KMS for the key of
+        # every column, selected or not; iter_batches decrypts only the selected columns.
+        table = pa.Table.from_batches(list(pf.iter_batches(columns=job['select'])))
     columns = {field.name: array_to_json(table.column(field.name).combine_chunks()) for field in table.schema}
     return {
         'ok': True,
@@ -219,13 +235,23 @@ def job_write(job):
     return result
 
 
+def job_compare(job):
+    session = session_of(job)
+    if job['kms'] is None:
+        result = compare_files(job, lambda: None)
+    else:
+        result = compare_files(job, lambda: decryption_properties(session, job, job['candidate']))
+    result['kms_calls'] = session.counter.snapshot()
+    return result
+
+
 def job_rotate(job):
     session = session_of(job)
     session.factory.rotate_master_keys(kms_config(job), job['file'], double_wrapping=job['double_wrapping'])
     return {'ok': True, 'kms_calls': session.counter.snapshot()}
 
 
-OPS = {'read': job_read, 'write': job_write, 'rotate': job_rotate}
+OPS = {'read': job_read, 'write': job_write, 'rotate': job_rotate, 'compare': job_compare}
 
 
 def main():

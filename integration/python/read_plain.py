@@ -30,7 +30,7 @@ JSON-safety rules for values:
   * floats are JSON numbers (Python's repr round-trips exactly), except NaN/Infinity,
     which become the strings "NaN", "Infinity", "-Infinity";
   * time32 / date32 are plain integers of their storage unit;
-  * lists are JSON arrays, nulls are null.
+  * lists are JSON arrays, maps arrays of [key, value] pairs in stored order, nulls are null.
 
 INT96: pyarrow has no API to read INT96 as its raw 12 bytes, so INT96 columns are read as
 timestamps with coerce_int96_timestamp_unit='ns'. Arrow computes
@@ -92,6 +92,13 @@ def array_to_json(arr):
         return arr.to_pylist()
     if pa.types.is_decimal(typ):
         return [None if v is None else str(v) for v in arr.to_pylist()]
+    if pa.types.is_map(typ):
+        keys, items = array_to_json(arr.keys), array_to_json(arr.items)
+        offsets = arr.offsets.to_pylist()
+        return [
+            None if not arr[k].is_valid else [[keys[j], items[j]] for j in range(offsets[k], offsets[k + 1])]
+            for k in range(len(arr))
+        ]
     if pa.types.is_list(typ) or pa.types.is_large_list(typ) or pa.types.is_fixed_size_list(typ) or pa.types.is_list_view(typ):
         flat = array_to_json(arr.values)
         out = []

@@ -33,18 +33,26 @@ export function pmeAsync(args: string[]): Promise<CliRun> {
   })
 }
 
-/** Runs many CLI invocations, at most one per core at a time; results in the order of `runs`. */
-export async function pmeMany(runs: string[][], parallel = availableParallelism()): Promise<CliRun[]> {
-  const results: CliRun[] = new Array(runs.length)
+/** Runs async tasks, at most `parallel` at a time (default: one per core); results in the order of `tasks`. */
+export async function inParallel<T>(tasks: (() => Promise<T>)[], parallel = availableParallelism()): Promise<T[]> {
+  const results: T[] = new Array(tasks.length)
   let next = 0
   const worker = async () => {
-    while (next < runs.length) {
+    while (next < tasks.length) {
       const index = next++
-      results[index] = await pmeAsync(runs[index] as string[])
+      results[index] = await (tasks[index] as () => Promise<T>)()
     }
   }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, runs.length)) }, worker))
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, tasks.length)) }, worker))
   return results
+}
+
+/** Runs many CLI invocations, at most one per core at a time; results in the order of `runs`. */
+export function pmeMany(runs: string[][], parallel = availableParallelism()): Promise<CliRun[]> {
+  return inParallel(
+    runs.map((args) => () => pmeAsync(args)),
+    parallel,
+  )
 }
 
 /** The lines a failed run printed on stderr (the CLI promises exactly one). */

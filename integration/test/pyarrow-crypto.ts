@@ -58,12 +58,14 @@ export type PyColumnType =
   | PyScalarType
   | { list: PyColumnType; element_nullable: boolean }
   | { struct: { name: string; type: PyColumnType; nullable: boolean }[] }
+  /** A MAP: keys of a scalar type (required, as Parquet wants them), values of any type. */
+  | { map: PyScalarType; value: PyColumnType; value_nullable: boolean }
 
 export interface PyColumn {
   name: string
   type: PyColumnType
   nullable: boolean
-  /** JSON values: int64 as decimal strings. */
+  /** JSON values: int64 as decimal strings, maps as [key, value] pairs. */
   values: unknown[]
 }
 
@@ -80,16 +82,21 @@ export type PyJob =
       /** Keyword arguments of pq.write_table. */
       options: Record<string, unknown>
     } & PyCrypto)
-  | ({
-      op: 'compare'
-      id: string
-      original: string
-      candidate: string
-      redacted_statistics?: boolean
-      checksums?: boolean
-    } & Partial<PyCrypto>)
+  | ({ op: 'compare'; checksums?: boolean } & CompareJob & Partial<PyCrypto>)
+  | { op: 'leaves'; id: string; file: string }
+
+/** What both drivers' "compare" jobs take (python/pyarrow_crypto.py compare_files). */
+export interface CompareJob {
+  id: string
+  original: string
+  candidate: string
+  /** No column may show statistics (a plaintext footer over footer-key columns); else they equal the original's. */
+  redacted_statistics?: boolean
+}
 
 export type PyReadResult = PyReadFacts | PyFailure
+/** The leaf columns of a file's schema as pyarrow names them (dot paths). */
+export type PyLeavesResult = { ok: true; leaves: string[] } | PyFailure
 export type PyWriteResult = { ok: true; encryption: FileTailEncryption; self_read: PyReadResult } | PyFailure
 export type PyCompareResult =
   | {

@@ -8,51 +8,28 @@
  *
  * The CLI runs once per mode over all files (--out-dir); a file it refuses is taken out of the batch
  * and the batch re-run, so each refusal is reported for its file. pyarrow compares everything in one
- * process.
+ * process. The file lists and shared checks are in parquet-testing-files.ts; the same files encrypted
+ * with column keys through the KMS are pyarrow-encrypt-files-kms.test.ts.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { type CliRun, pme, pmeMany, stderrLines } from './cli.js'
+import { type CliRun, inParallel, pmeMany } from './cli.js'
 import { type CryptoMode, cryptoModes, KEY_LENGTHS, testKey } from './crypto-modes.js'
-import { describeFailure, hex, type PyCompareResult, type PyJob, resultOf, runPyarrow } from './pyarrow-crypto.js'
+import {
+  encryptBatch,
+  expectListedFilesPresent,
+  expectMatchesOriginal,
+  expectRefused,
+  PYARROW_UNREADABLE,
+  plainFiles,
+  REFUSED,
+} from './parquet-testing-files.js'
+import { hex, type PyCompareResult, type PyJob, resultOf, runPyarrow } from './pyarrow-crypto.js'
 
 const dataDir = inject('pmeTestDataDir')
 const python = inject('pmePython')
-
-/**
- * Plain files pyarrow 25 cannot read itself, so there is nothing to compare values with. For these
- * pyarrow must fail on the decrypted encrypted copy with the same error as on the original (which
- * shows that it got past the decryption to the same point).
- */
-const PYARROW_UNREADABLE: Record<string, string> = {
-  'incorrect_map_schema.parquet':
-    'pyarrow rejects the schema ("Map keys must be annotated as required."): a MAP whose key is OPTIONAL, kept in parquet-testing for lenient readers',
-}
-
-/**
- * Plain files `pme encrypt` legitimately refuses: exit code 1 and one stderr line naming the file.
- * Encrypting module by module needs chunk sizes that cover the chunk's pages.
- */
-const REFUSED: Record<string, { reason: string; stderr: RegExp }> = {
-  'nation.dict-malformed.parquet': {
-    reason:
-      'total_compressed_size of the "name" chunk does not cover its pages (parquet-mr <= 1.2.8 left the dictionary page header out, PARQUET-816 / IMPALA-694); Arrow C++ pads the chunk range for such writers, pme refuses',
-    stderr:
-      /page runs past the end of its column chunk \(file .*nation\.dict-malformed\.parquet, row group 0, column name\)/,
-  },
-  // Written to test checksum checks (parquet-testing README). Encrypting them would give a corrupt page
-  // a valid CRC and a GCM tag, so pme refuses them (pyarrow with page_checksum_verification does too).
-  'datapage_v1-corrupt-checksum.parquet': {
-    reason: 'a page CRC does not match its bytes',
-    stderr: /page CRC does not match its bytes.*datapage_v1-corrupt-checksum\.parquet/,
-  },
-  'rle-dict-uncompressed-corrupt-checksum.parquet': {
-    reason: 'a page CRC does not match its bytes',
-    stderr: /page CRC does not match its bytes.*rle-dict-uncompressed-corrupt-checksum\.parquet/,
-  },
-}
 
 const MODES = cryptoModes(['none'])
 
@@ -68,45 +45,10 @@ interface ModeSetup {
 
 const skipReason = dataDir === null ? ' (SKIPPED: parquet-testing data not found; set PARQUET_TEST_DATA)' : ''
 
-const plainFiles = (): string[] =>
-  dataDir === null
-    ? []
-    : readdirSync(dataDir)
-        .filter((name) => name.endsWith('.parquet'))
-        .sort()
-
-/**
- * Encrypts `inputs` in one CLI run; when a file makes the run fail, records that run as the file's
- * result, drops the file and runs the rest again. Returns each input's run (the shared batch run on
- * success).
- */
-function encryptBatch(inputs: string[], setup: ModeSetup): Map<string, CliRun> {
-  const runs = new Map<string, CliRun>()
-  let remaining = [...inputs]
-  while (remaining.length > 0) {
-    const run = pme(['encrypt', ...remaining, '--out-dir', setup.encDir, ...setup.encryptArgs])
-    if (run.status === 0) {
-      for (const input of remaining) runs.set(input, run)
-      break
-    }
-    const failed = remaining.find((input) => [',', ')', ':'].some((end) => run.stderr.includes(`${input}${end}`)))
-    if (failed === undefined) {
-      // The message names no input: fall back to one run per file so every file gets its own answer
-      for (const input of remaining) {
-        runs.set(input, pme(['encrypt', input, '--out-dir', setup.encDir, ...setup.encryptArgs]))
-      }
-      break
-    }
-    runs.set(failed, run)
-    remaining = remaining.filter((input) => input !== failed)
-  }
-  return runs
-}
-
 describe.skipIf(dataDir === null)(
   `pme encrypt --uniform --explicit-keys of the plain parquet-testing files -> pyarrow${skipReason}`,
   () => {
-    const files = plainFiles()
+    const files = plainFiles(dataDir)
     const source = (name: string) => path.join(dataDir ?? '', name)
     let root = ''
     const setups: ModeSetup[] = MODES.map((mode, index) => {
@@ -147,13 +89,24 @@ describe.skipIf(dataDir === null)(
         setup.decDir = path.join(root, `dec-${setup.index}`)
         mkdirSync(setup.encDir)
         mkdirSync(setup.decDir)
-        const runs = encryptBatch(files.filter((name) => !(name in REFUSED)).map(source), setup)
-        for (const name of files.filter((n) => n in REFUSED)) {
-          runs.set(
-            source(name),
-            pme(['encrypt', source(name), '-o', path.join(setup.encDir, name), ...setup.encryptArgs]),
-          )
-        }
+      }
+      const refused = files.filter((name) => name in REFUSED)
+      const batches = await inParallel(
+        setups.map(
+          (setup) => () =>
+            encryptBatch(files.filter((name) => !(name in REFUSED)).map(source), setup.encDir, setup.encryptArgs),
+        ),
+      )
+      const refusals = await pmeMany(
+        setups.flatMap((setup) =>
+          refused.map((name) => ['encrypt', source(name), '-o', path.join(setup.encDir, name), ...setup.encryptArgs]),
+        ),
+      )
+      for (const [s, setup] of setups.entries()) {
+        const runs = batches[s] as Map<string, CliRun>
+        refused.forEach((name, r) => {
+          runs.set(source(name), refusals[s * refused.length + r] as CliRun)
+        })
         for (const name of files) {
           const run = runs.get(source(name)) as CliRun
           encryptRuns.set(id(setup, 'enc', name), run)
@@ -210,68 +163,28 @@ describe.skipIf(dataDir === null)(
     })
 
     it('finds the plain files', () => {
-      expect(files.length, `plain *.parquet files in ${dataDir}`).toBeGreaterThan(40)
-      for (const name of [...Object.keys(PYARROW_UNREADABLE), ...Object.keys(REFUSED)]) {
-        expect(files, `listed file ${name} is in the data folder`).toContain(name)
-      }
+      expectListedFilesPresent(files, dataDir)
     })
 
     for (const setup of setups) {
       describe(setup.mode.id.replace('/aad-none', ''), () => {
         it.each(files)('%s', (name) => {
           const encrypt = encryptRuns.get(id(setup, 'enc', name)) as CliRun
-          const refused = REFUSED[name]
-          if (refused) {
-            // A legitimate refusal: exit 1, one clear line naming the file, nothing left behind
-            expect(encrypt.status, `pme encrypt exit code (stderr: ${encrypt.stderr})`).toBe(1)
-            const lines = stderrLines(encrypt)
-            expect(lines, `stderr: ${encrypt.stderr}`).toHaveLength(1)
-            expect(lines[0]).toMatch(/^pme encrypt: /)
-            expect(lines[0]).toMatch(refused.stderr)
-            expect(existsSync(path.join(setup.encDir, name)), 'no output for a refused file').toBe(false)
+          if (name in REFUSED) {
+            expectRefused(encrypt, name, path.join(setup.encDir, name))
             return
           }
           expect(encrypt.status, `pme encrypt exit code (stderr: ${encrypt.stderr.trim()})`).toBe(0)
-
-          const encrypted = resultOf<PyCompareResult>(compared, id(setup, 'enc', name))
-          expect(encrypted.ok, describeFailure(encrypted as { ok: true })).toBe(true)
-          if (!encrypted.ok) return
-          if (name in PYARROW_UNREADABLE) {
-            expect(encrypted.original.ok, 'pyarrow reads the original (remove it from PYARROW_UNREADABLE)').toBe(false)
-            expect(
-              encrypted.same_error,
-              `${describeFailure(encrypted.candidate)} vs ${describeFailure(encrypted.original)}`,
-            ).toBe(true)
-          } else {
-            expect(encrypted.candidate.ok, `pyarrow decrypting: ${describeFailure(encrypted.candidate)}`).toBe(true)
-            if (encrypted.candidate.ok) {
-              expect(encrypted.candidate.encryption, 'file tail').toStrictEqual({
-                magic: setup.mode.footer === 'encrypted' ? 'PARE' : 'PAR1',
-                algorithm: setup.mode.algorithm,
-                aad_prefix: null,
-                supply_aad_prefix: false,
-              })
-            }
-            expect(encrypted.differences, 'encrypted copy vs original').toEqual([])
-          }
+          expectMatchesOriginal(resultOf<PyCompareResult>(compared, id(setup, 'enc', name)), name, 'encrypted', {
+            magic: setup.mode.footer === 'encrypted' ? 'PARE' : 'PAR1',
+            algorithm: setup.mode.algorithm,
+            aad_prefix: null,
+            supply_aad_prefix: false,
+          })
 
           const decrypt = decryptRuns.get(id(setup, 'dec', name)) as CliRun
           expect(decrypt.status, `pme decrypt exit code (stderr: ${decrypt.stderr.trim()})`).toBe(0)
-          const decrypted = resultOf<PyCompareResult>(compared, id(setup, 'dec', name))
-          expect(decrypted.ok, describeFailure(decrypted as { ok: true })).toBe(true)
-          if (!decrypted.ok) return
-          if (name in PYARROW_UNREADABLE) {
-            expect(
-              decrypted.same_error,
-              `${describeFailure(decrypted.candidate)} vs ${describeFailure(decrypted.original)}`,
-            ).toBe(true)
-          } else {
-            expect(
-              decrypted.candidate.ok,
-              `pyarrow reading pme decrypt's output: ${describeFailure(decrypted.candidate)}`,
-            ).toBe(true)
-            expect(decrypted.differences, 'decrypted copy vs original').toEqual([])
-          }
+          expectMatchesOriginal(resultOf<PyCompareResult>(compared, id(setup, 'dec', name)), name, 'decrypted')
         })
       })
     }

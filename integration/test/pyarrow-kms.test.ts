@@ -10,6 +10,11 @@
  * writes (field sets, values, unwrapped with node:crypto), master key rotation both ways (external
  * material, file bytes unchanged) and the KMS call economy of shared KEKs across the boundary.
  *
+ * Beyond the matrix, pme writes nested columns (a list, a struct with a list inside, a map; written
+ * with an explicit schema) with one of them under a column key given by its root name, and files with
+ * completeColumns, whose unlisted columns pyarrow must find under the footer key: a KMS with only the
+ * footer master key reads them (and no other), and under a plaintext footer no key does.
+ *
  * Both sides use InMemoryKMS-compatible KMSs (pme's LocalKms, the Python client of pyarrow_kms.py)
  * over the same key list. Expected values come from the input data, or from pyarrow and node:crypto;
  * never from pme reading the same file.
@@ -18,7 +23,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import {
-  CryptoFactory,
+  type CryptoFactory,
   type EncryptionConfiguration,
   type FileReport,
   IntegrityError,
@@ -28,22 +33,25 @@ import {
   readParquet,
   writeParquet,
 } from '@pme/core'
-import { LocalKms, localKmsClientFactory } from '@pme/kms-local'
+import type { LocalKms } from '@pme/kms-local'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { pmeMany } from './cli.js'
 import { ALGORITHMS, type AlgorithmName, FOOTERS, type FooterMode } from './crypto-modes.js'
-import { type DataShape, expectedColumns, pmeColumns, pyColumns, rowsToColumns } from './data-shapes.js'
+import { type DataShape, expectedColumns, pmeColumns, pmeWritable, pyColumns, rowsToColumns } from './data-shapes.js'
 import { describeFailure, type PyFailure, resultOf } from './pyarrow-crypto.js'
 import {
   EXTERNAL_METADATA_FIELDS,
   expectedMaterialFields,
+  factoryWith,
   hasKeyMaterialFile,
   type KeyRecord,
   keyList,
+  keyListOf,
   keyRecord,
   type MasterKeys,
   masterKeys,
   metadataText,
+  PME_NESTED_SHAPE,
   PME_SHAPE,
   PYARROW_SHAPE,
   type PyEncryptionConfig,
@@ -85,24 +93,46 @@ interface Mode {
   dataKeyBits: 128 | 256
 }
 
-/**
- * Column keys in configuration order (the order external key references columnKey0, 1... follow).
- * pme cannot write nested columns, so only pyarrow's layout has `person`, given by its root name.
- */
-const COLUMN_KEYS: Record<Side, [string, string[]][]> = {
-  pme: [
-    ['kc1', ['a', 'b']],
-    ['kc2', ['c']],
-  ],
-  pyarrow: [
-    ['kc1', ['a', 'b']],
-    ['kc2', ['c', 'person']],
-  ],
+/** What one writer is asked to write, and with which column keys. */
+interface Writing {
+  writer: Side
+  shape: DataShape
+  /**
+   * Column keys in configuration order (the order external key references columnKey0, 1... follow);
+   * nested columns are given by their root name.
+   */
+  columnKeys: [string, string[]][]
+  /** completeColumns: the columns not listed are encrypted with the footer key instead of left in plaintext. */
+  completeColumns: boolean
+  /** Leaf dot paths of the shape's schema, as pyarrow names them. */
+  leaves: string[]
 }
-/** Leaf dot paths of each side's schema. */
-const SHAPE_LEAVES: Record<Side, string[]> = {
-  pme: ['id', 'a', 'b', 'c', 'd'],
-  pyarrow: ['id', 'a', 'b', 'c', 'd', 'person.age', 'person.name', 'person.scores.list.element'],
+
+const FLAT_LEAVES = ['id', 'a', 'b', 'c', 'd']
+const PERSON_LEAVES = ['person.age', 'person.name', 'person.scores.list.element']
+
+/** The matrix: pme writes the flat columns, pyarrow the flat columns and a struct (with a list inside). */
+const WRITINGS: Record<Side, Writing> = {
+  pme: {
+    writer: 'pme',
+    shape: PME_SHAPE,
+    columnKeys: [
+      ['kc1', ['a', 'b']],
+      ['kc2', ['c']],
+    ],
+    completeColumns: false,
+    leaves: FLAT_LEAVES,
+  },
+  pyarrow: {
+    writer: 'pyarrow',
+    shape: PYARROW_SHAPE,
+    columnKeys: [
+      ['kc1', ['a', 'b']],
+      ['kc2', ['c', 'person']],
+    ],
+    completeColumns: false,
+    leaves: [...FLAT_LEAVES, ...PERSON_LEAVES],
+  },
 }
 
 const footerKeyOf = (layout: Layout): string => (layout === 'uniform' ? 'ku' : 'kf')
@@ -118,6 +148,18 @@ function modeId(m: Omit<Mode, 'id'>): string {
   ].join(' / ')
 }
 
+const withId = (mode: Omit<Mode, 'id'>): Mode => ({ ...mode, id: modeId(mode) })
+
+/** The starting point of the cells beyond the matrix (each changes some of it). */
+const COLUMN_KEY_MODE: Omit<Mode, 'id'> = {
+  internal: true,
+  double: true,
+  algorithm: 'AES_GCM_V1',
+  footer: 'plaintext',
+  layout: 'column-keys',
+  dataKeyBits: 128,
+}
+
 const MODES: Mode[] = [true, false].flatMap((internal) =>
   [true, false].flatMap((double) =>
     ALGORITHMS.flatMap((algorithm, a) =>
@@ -125,18 +167,19 @@ const MODES: Mode[] = [true, false].flatMap((internal) =>
         (['column-keys', 'uniform'] as const).map((layout, l) => {
           // Both DEK lengths meet every layout, wrapping mode and material storage.
           const dataKeyBits = (a + f + l) % 2 === 0 ? (128 as const) : (256 as const)
-          const mode = { internal, double, algorithm, footer, layout, dataKeyBits }
-          return { ...mode, id: modeId(mode) }
+          return withId({ internal, double, algorithm, footer, layout, dataKeyBits })
         }),
       ),
     ),
   ),
 )
 
-function pmeConfig(mode: Omit<Mode, 'id'>): EncryptionConfiguration {
+function pmeConfig(mode: Omit<Mode, 'id'>, writing = WRITINGS.pme): EncryptionConfiguration {
   return {
     footerKey: footerKeyOf(mode.layout),
-    ...(mode.layout === 'uniform' ? { uniformEncryption: true } : { columnKeys: Object.fromEntries(COLUMN_KEYS.pme) }),
+    ...(mode.layout === 'uniform'
+      ? { uniformEncryption: true }
+      : { columnKeys: Object.fromEntries(writing.columnKeys), completeColumns: writing.completeColumns }),
     encryptionAlgorithm: mode.algorithm,
     plaintextFooter: mode.footer === 'plaintext',
     doubleWrapping: mode.double,
@@ -150,7 +193,7 @@ function pyConfig(mode: Omit<Mode, 'id'>): PyEncryptionConfig {
     footer_key: footerKeyOf(mode.layout),
     ...(mode.layout === 'uniform'
       ? { uniform_encryption: true }
-      : { column_keys: Object.fromEntries(COLUMN_KEYS.pyarrow) }),
+      : { column_keys: Object.fromEntries(WRITINGS.pyarrow.columnKeys) }),
     encryption_algorithm: mode.algorithm,
     plaintext_footer: mode.footer === 'plaintext',
     double_wrapping: mode.double,
@@ -176,16 +219,102 @@ const actualFooter = (side: Side, mode: Omit<Mode, 'id'>): FooterMode =>
   side === 'pyarrow' && pyarrowIgnoresPlaintextFooter(mode) ? 'encrypted' : mode.footer
 
 /** The master key of a leaf column (dot path), 'footer' for footer-key columns, null for plaintext. */
-function expectedKeyOf(side: Side, layout: Layout, leaf: string): { masterKeyId: string } | 'footer' | null {
+function expectedKeyOf(writing: Writing, layout: Layout, leaf: string): { masterKeyId: string } | 'footer' | null {
   if (layout === 'uniform') return 'footer'
   const root = leaf.split('.')[0]
-  const entry = COLUMN_KEYS[side].find(([, columns]) => columns.includes(root as string))
-  return entry ? { masterKeyId: entry[0] } : null
+  const entry = writing.columnKeys.find(([, columns]) => columns.includes(root as string))
+  if (entry) return { masterKeyId: entry[0] }
+  return writing.completeColumns ? 'footer' : null
 }
 
 /** The configured columns in key-processing order: columnKey<i> belongs to the i-th. */
-const configuredColumns = (side: Side, layout: Layout): string[] =>
-  layout === 'uniform' ? [] : COLUMN_KEYS[side].flatMap(([, columns]) => columns)
+const configuredColumns = (writing: Writing, layout: Layout): string[] =>
+  layout === 'uniform' ? [] : writing.columnKeys.flatMap(([, columns]) => columns)
+
+/** pme inspect's [path, key, master key id] of every leaf the writing should give. */
+const expectedLayout = (writing: Writing, mode: Omit<Mode, 'id'>): [string, string | null, string | null][] =>
+  writing.leaves.map((leaf) => {
+    const key = expectedKeyOf(writing, mode.layout, leaf)
+    if (key === null) return [leaf, null, null]
+    return key === 'footer' ? [leaf, 'footer', footerKeyOf(mode.layout)] : [leaf, 'column', key.masterKeyId]
+  })
+
+// -------------------------------------------------------------- nested columns and complete columns
+
+/**
+ * pme writes a list, a struct (with a list inside) and a map with an explicit schema; each cell puts one
+ * of them under a column key by its root name and leaves the other two in plaintext.
+ */
+const NESTED_LEAVES = [
+  ...FLAT_LEAVES,
+  'tags.list.element',
+  ...PERSON_LEAVES,
+  'attrs.key_value.key',
+  'attrs.key_value.value',
+]
+const nested = (columnKeys: [string, string[]][]): Writing => ({
+  writer: 'pme',
+  shape: PME_NESTED_SHAPE,
+  columnKeys,
+  completeColumns: false,
+  leaves: NESTED_LEAVES,
+})
+
+/** completeColumns: the matrix's column keys, and `id` and `d` encrypted with the footer key. */
+const COMPLETE: Writing = { ...WRITINGS.pme, completeColumns: true }
+const UNLISTED = ['id', 'd']
+
+interface Cell {
+  id: string
+  writing: Writing
+  mode: Mode
+}
+
+const NESTED_CELLS: Cell[] = [
+  {
+    id: 'list',
+    writing: nested([
+      ['kc1', ['a']],
+      ['kc2', ['tags']],
+    ]),
+    mode: withId({ ...COLUMN_KEY_MODE, internal: true, double: true, algorithm: 'AES_GCM_V1', footer: 'encrypted' }),
+  },
+  {
+    id: 'struct',
+    writing: nested([
+      ['kc1', ['person']],
+      ['kc2', ['b']],
+    ]),
+    mode: withId({ ...COLUMN_KEY_MODE, internal: false, double: false, algorithm: 'AES_GCM_CTR_V1', dataKeyBits: 256 }),
+  },
+  {
+    id: 'map',
+    writing: nested([
+      ['kc1', ['c']],
+      ['kc2', ['attrs']],
+    ]),
+    mode: withId({
+      ...COLUMN_KEY_MODE,
+      internal: false,
+      double: true,
+      algorithm: 'AES_GCM_CTR_V1',
+      footer: 'encrypted',
+    }),
+  },
+].map((cell) => ({ ...cell, id: `${cell.id}: ${cell.mode.id}` }))
+
+const COMPLETE_CELLS: Cell[] = [
+  { writing: COMPLETE, mode: withId({ ...COLUMN_KEY_MODE, footer: 'encrypted' }) },
+  {
+    writing: COMPLETE,
+    mode: withId({ ...COLUMN_KEY_MODE, internal: false, double: false, algorithm: 'AES_GCM_CTR_V1' }),
+  },
+].map((cell) => ({ ...cell, id: cell.mode.id }))
+
+const PLAINTEXT_FOOTER_COMPLETE_CELLS = COMPLETE_CELLS.filter((cell) => cell.mode.footer === 'plaintext')
+
+/** pme-written cells beyond the matrix. */
+const EXTRA_CELLS: Cell[] = [...NESTED_CELLS, ...COMPLETE_CELLS]
 
 // ------------------------------------------------------------------------------------- rotation
 
@@ -273,12 +402,6 @@ async function pmeRead(file: string, factory: CryptoFactory, shape: DataShape, c
   return { rows, columns: rowsToColumns(rows, selected), shape: selected }
 }
 
-const factoryWith = (...lists: string[]): { kms: LocalKms; factory: CryptoFactory } => {
-  const kms = new LocalKms(lists[0] as string)
-  for (const list of lists.slice(1)) kms.rotate(list)
-  return { kms, factory: new CryptoFactory(localKmsClientFactory(kms)) }
-}
-
 /** The footer and column-key records of a file, by inspecting it with a KMS that holds `keys`. */
 interface FileKeys {
   report: FileReport
@@ -312,19 +435,25 @@ interface FieldSets {
  * values per the reference (§6), external references, data keys unwrapped with node:crypto (their
  * length, one DEK per configured column, one KEK per master key). Returns the field sets.
  */
-function checkKeyMaterial(side: Side, mode: Omit<Mode, 'id'>, file: string, keys: FileKeys, masters: MasterKeys) {
-  const what = `${side} file`
+function checkKeyMaterial(
+  writing: Writing,
+  mode: Omit<Mode, 'id'>,
+  file: string,
+  keys: FileKeys,
+  masters: MasterKeys,
+): FieldSets {
+  const what = `${writing.writer} file`
   const { report, footer, columns } = keys
   const fields = (footerKey: boolean, internal: boolean) =>
     expectedMaterialFields({ footer: footerKey, double: mode.double, internal })
 
   // Which leaf uses which key
   expect(report.encrypted, `${what}: encrypted`).toBe(true)
-  expect(report.footer, `${what}: footer mode`).toBe(actualFooter(side, mode))
+  expect(report.footer, `${what}: footer mode`).toBe(actualFooter(writing.writer, mode))
   const leaves = (report.columns ?? []).map((c) => c.path)
-  expect(leaves, `${what}: leaf columns`).toEqual(SHAPE_LEAVES[side])
+  expect(leaves, `${what}: leaf columns`).toEqual(writing.leaves)
   for (const column of report.columns ?? []) {
-    const expected = expectedKeyOf(side, mode.layout, column.path)
+    const expected = expectedKeyOf(writing, mode.layout, column.path)
     const kind = expected === null ? null : expected === 'footer' ? 'footer' : 'column'
     expect(column.key, `${what}: key of ${column.path}`).toBe(kind)
   }
@@ -354,7 +483,7 @@ function checkKeyMaterial(side: Side, mode: Omit<Mode, 'id'>, file: string, keys
       expect(m.kmsInstanceID, `${where}: kmsInstanceID`).toBe('DEFAULT')
       expect(m.kmsInstanceURL, `${where}: kmsInstanceURL`).toBe('DEFAULT')
     } else {
-      const expected = expectedKeyOf(side, mode.layout, name)
+      const expected = expectedKeyOf(writing, mode.layout, name)
       const expectedId = expected !== null && expected !== 'footer' ? expected.masterKeyId : '(no column key expected)'
       expect(m.masterKeyID, `${where}: masterKeyID`).toBe(expectedId)
     }
@@ -376,7 +505,7 @@ function checkKeyMaterial(side: Side, mode: Omit<Mode, 'id'>, file: string, keys
     }
     byRoot.set(root, [...(byRoot.get(root) ?? []), entry])
   }
-  expect([...byRoot.keys()].sort(), `${what}: column-key roots`).toEqual(configuredColumns(side, mode.layout).sort())
+  expect([...byRoot.keys()].sort(), `${what}: column-key roots`).toEqual(configuredColumns(writing, mode.layout).sort())
   const deks = [unwrapMaterial(footer.material, masters, 'footer').dek.toString('hex')]
   for (const [root, entries] of byRoot) {
     for (const entry of entries) {
@@ -400,7 +529,7 @@ function checkKeyMaterial(side: Side, mode: Omit<Mode, 'id'>, file: string, keys
 
   // External material: footerKey and columnKey<i> in configuration order, nothing else
   if (!mode.internal) {
-    const configured = configuredColumns(side, mode.layout)
+    const configured = configuredColumns(writing, mode.layout)
     const store = readKeyMaterialStore(file)
     expect(Object.keys(store).sort(), `${what}: key material store entries`).toEqual(
       ['footerKey', ...configured.map((_, i) => `columnKey${i}`)].sort(),
@@ -447,6 +576,11 @@ function checkRotatedStore(before: Record<string, string>, file: string, rotateD
   }
 }
 
+/** A matrix cell pme writes with column keys and a plaintext footer, without completeColumns. */
+const PLAINTEXT_FOOTER_MATRIX_CELL = MODES.findIndex((m) => m.layout === 'column-keys' && m.footer === 'plaintext')
+
+const KF_ONLY_LIST = keyListOf(OLD_KEYS, ['kf'])
+
 const noTempMaterial = (dir: string): string[] => readdirSync(dir).filter((name) => name.startsWith('_TMP_'))
 
 // ------------------------------------------------------------------------------------------ suite
@@ -460,6 +594,7 @@ describe('KMS interop with pyarrow 25 CryptoFactory (PKMT1, InMemoryKMS-compatib
   const pyRotFile = (i: number) => file(`pyarrow-rot-${i}.parquet`)
   const pmeEcoFile = (i: number) => file(`pme-eco-${i}.parquet`)
   const pyEcoFile = (i: number) => file(`pyarrow-eco-${i}.parquet`)
+  const pmeExtraFile = (i: number) => file(`pme-extra-${i}.parquet`)
 
   const writeErrors = new Map<string, string>()
   const beforeRotation = new Map<string, Snapshot>()
@@ -468,10 +603,16 @@ describe('KMS interop with pyarrow 25 CryptoFactory (PKMT1, InMemoryKMS-compatib
   let batch1: Map<string, unknown> | undefined
   let batch2: Map<string, unknown> | undefined
 
-  async function pmeWrite(name: string, factory: CryptoFactory, config: EncryptionConfiguration): Promise<void> {
+  async function pmeWrite(
+    name: string,
+    factory: CryptoFactory,
+    config: EncryptionConfiguration,
+    shape: DataShape = PME_SHAPE,
+  ): Promise<void> {
     try {
+      if (!pmeWritable(shape)) throw new Error(`pme cannot write ${shape.id}: ${JSON.stringify(shape.pme)}`)
       const encryption = await factory.fileEncryptionProperties({}, config, name)
-      await writeParquet(name, { columns: pmeColumns(PME_SHAPE) }, { rowGroupSize: ROW_GROUP_ROWS, encryption })
+      await writeParquet(name, { columns: pmeColumns(shape) }, { ...shape.pme.options, encryption })
     } catch (error) {
       writeErrors.set(name, errorText(error))
     }
@@ -504,6 +645,9 @@ describe('KMS interop with pyarrow 25 CryptoFactory (PKMT1, InMemoryKMS-compatib
     const economy = factoryWith(OLD_LIST)
     econKms = economy.kms
     for (let i = 0; i < ECONOMY_FILES; i++) await pmeWrite(pmeEcoFile(i), economy.factory, pmeConfig(ECONOMY_MODE))
+    for (const [i, cell] of EXTRA_CELLS.entries()) {
+      await pmeWrite(pmeExtraFile(i), writer, pmeConfig(cell.mode, cell.writing), cell.writing.shape)
+    }
 
     // One Python process: read pme's files, rotate some, write pyarrow's files
     const jobs: PyKmsJob[] = [
@@ -535,6 +679,40 @@ describe('KMS interop with pyarrow 25 CryptoFactory (PKMT1, InMemoryKMS-compatib
           session: 'economy reads',
         }),
       ),
+      ...EXTRA_CELLS.map(
+        (_, i): PyKmsJob => ({
+          op: 'read',
+          id: `read pme extra ${i}`,
+          file: pmeExtraFile(i),
+          kms: { key_list: OLD_LIST },
+        }),
+      ),
+      // Complete columns: a KMS with only the footer master key reads the unlisted columns, not the others
+      ...COMPLETE_CELLS.flatMap((cell): PyKmsJob[] => {
+        const name = pmeExtraFile(EXTRA_CELLS.indexOf(cell))
+        const kfOnly = { key_list: KF_ONLY_LIST }
+        return [
+          { op: 'read', id: `kf only, unlisted: ${cell.id}`, file: name, kms: kfOnly, select: UNLISTED },
+          { op: 'read', id: `kf only, kc1 column: ${cell.id}`, file: name, kms: kfOnly, select: ['a'] },
+        ]
+      }),
+      // A plaintext footer: no key reads them, where without completeColumns they are plaintext
+      ...PLAINTEXT_FOOTER_COMPLETE_CELLS.map(
+        (cell): PyKmsJob => ({
+          op: 'read',
+          id: `no keys, unlisted: ${cell.id}`,
+          file: pmeExtraFile(EXTRA_CELLS.indexOf(cell)),
+          kms: null,
+          select: UNLISTED,
+        }),
+      ),
+      {
+        op: 'read',
+        id: 'no keys, unlisted: matrix',
+        file: pmeFile(PLAINTEXT_FOOTER_MATRIX_CELL),
+        kms: null,
+        select: UNLISTED,
+      },
       ...MODES.map((mode, i) => pyWrite(`write pyarrow ${i}`, pyFile(i), pyConfig(mode))),
       ...ROTATIONS.map((rotation, i) => pyWrite(`write pyarrow rot ${i}`, pyRotFile(i), pyConfig(rotation))),
       ...Array.from({ length: ECONOMY_FILES }, (_, i) =>
@@ -627,8 +805,8 @@ describe('KMS interop with pyarrow 25 CryptoFactory (PKMT1, InMemoryKMS-compatib
     it.each(MODES.map((mode, i) => [mode.id, mode, i] as const))('%s', async (_id, mode, i) => {
       expect(writeErrors.get(pmeFile(i)), 'pme write error').toBeUndefined()
       expectPyOk(resultOf<PyKmsWrite>(batch1, `write pyarrow ${i}`), 'pyarrow write')
-      const ours = checkKeyMaterial('pme', mode, pmeFile(i), await fileKeys(pmeFile(i), OLD_LIST), OLD_KEYS)
-      const theirs = checkKeyMaterial('pyarrow', mode, pyFile(i), await fileKeys(pyFile(i), OLD_LIST), OLD_KEYS)
+      const ours = checkKeyMaterial(WRITINGS.pme, mode, pmeFile(i), await fileKeys(pmeFile(i), OLD_LIST), OLD_KEYS)
+      const theirs = checkKeyMaterial(WRITINGS.pyarrow, mode, pyFile(i), await fileKeys(pyFile(i), OLD_LIST), OLD_KEYS)
       expect(ours, 'pme field sets = pyarrow field sets').toEqual(theirs)
       expect(noTempMaterial(dir), 'no temporary key material files').toEqual([])
     })
@@ -637,31 +815,85 @@ describe('KMS interop with pyarrow 25 CryptoFactory (PKMT1, InMemoryKMS-compatib
   it('pme inspect --json (the CLI) shows the key layout of both sides: footer mode, master key per column', async () => {
     const pick = (internal: boolean, footer: FooterMode, layout: Layout) =>
       MODES.findIndex((m) => m.internal === internal && m.footer === footer && m.layout === layout && m.double)
-    const cases: [Side, number][] = [
-      ['pme', pick(true, 'encrypted', 'column-keys')],
-      ['pme', pick(false, 'plaintext', 'column-keys')],
-      ['pyarrow', pick(false, 'encrypted', 'column-keys')],
-      ['pyarrow', pick(true, 'plaintext', 'uniform')],
+    const matrix = (side: Side, i: number) => ({
+      writing: WRITINGS[side],
+      mode: MODES[i] as Mode,
+      file: side === 'pme' ? pmeFile(i) : pyFile(i),
+    })
+    const cases = [
+      matrix('pme', pick(true, 'encrypted', 'column-keys')),
+      matrix('pme', pick(false, 'plaintext', 'column-keys')),
+      matrix('pyarrow', pick(false, 'encrypted', 'column-keys')),
+      matrix('pyarrow', pick(true, 'plaintext', 'uniform')),
+      // completeColumns: the unlisted columns under the footer key, in both footer modes
+      ...COMPLETE_CELLS.map((cell) => ({ ...cell, file: pmeExtraFile(EXTRA_CELLS.indexOf(cell)) })),
     ]
-    const files = cases.map(([side, i]) => (side === 'pme' ? pmeFile(i) : pyFile(i)))
-    const runs = await pmeMany(files.map((name) => ['inspect', name, '--json', '--key-list', OLD_LIST]))
+    const runs = await pmeMany(cases.map(({ file }) => ['inspect', file, '--json', '--key-list', OLD_LIST]))
     runs.forEach((run, k) => {
-      const [side, i] = cases[k] as [Side, number]
-      const mode = MODES[i] as Mode
-      const what = `${side} file ${mode.id}`
+      const { writing, mode } = cases[k] as (typeof cases)[number]
+      const what = `${writing.writer} file ${mode.id}${writing.completeColumns ? ' (complete columns)' : ''}`
       expect(run.status, `${what}: exit code (${run.stderr})`).toBe(0)
       const report = JSON.parse(run.stdout) as FileReport
-      expect(report.footer, `${what}: footer`).toBe(actualFooter(side, mode))
+      expect(report.footer, `${what}: footer`).toBe(actualFooter(writing.writer, mode))
       expect(report.algorithm, `${what}: algorithm`).toBe(mode.algorithm)
       expect(report.footerMasterKeyId, `${what}: footer master key`).toBe(footerKeyOf(mode.layout))
       const layout = (report.columns ?? []).map((c) => [c.path, c.key, c.masterKeyId])
-      const expected = SHAPE_LEAVES[side].map((leaf) => {
-        const key = expectedKeyOf(side, mode.layout, leaf)
-        if (key === null) return [leaf, null, null]
-        return key === 'footer' ? [leaf, 'footer', footerKeyOf(mode.layout)] : [leaf, 'column', key.masterKeyId]
-      })
-      expect(layout, `${what}: columns`).toEqual(expected)
+      expect(layout, `${what}: columns`).toEqual(expectedLayout(writing, mode))
     })
+  })
+
+  // ------------------------------------------------------- nested columns and complete columns (pme)
+
+  describe('pme writes nested columns (a column key by root name) and complete columns, pyarrow reads', () => {
+    it.each(
+      EXTRA_CELLS.map(
+        (cell, i) => [`${cell.writing.completeColumns ? 'complete columns' : 'nested'}: ${cell.id}`, cell, i] as const,
+      ),
+    )('%s', async (_id, cell, i) => {
+      const name = pmeExtraFile(i)
+      const shape = cell.writing.shape
+      expect(writeErrors.get(name), 'pme write error').toBeUndefined()
+      expect(hasKeyMaterialFile(name), 'external key material file').toBe(!cell.mode.internal)
+      expect(trailingMagic(name), 'magic').toBe(cell.mode.footer === 'plaintext' ? 'PAR1' : 'PARE')
+      const read = resultOf<PyKmsRead>(batch1, `read pme extra ${i}`)
+      expectPyOk(read, 'pyarrow read')
+      expect(read.num_rows, 'rows').toBe(ROWS)
+      expect(read.num_row_groups, 'row groups').toBe(ROW_GROUPS)
+      expectValues(read.columns, shape, 'pyarrow read')
+      // Which leaf has which key, and the key material, as in the matrix
+      checkKeyMaterial(cell.writing, cell.mode, name, await fileKeys(name, OLD_LIST), OLD_KEYS)
+    })
+
+    const unlisted = (shape: DataShape) => ({
+      ...shape,
+      columns: shape.columns.filter((c) => UNLISTED.includes(c.name)),
+    })
+
+    it.each(COMPLETE_CELLS.map((cell) => [cell.id, cell] as const))(
+      'complete columns: a KMS with only the footer master key reads just the unlisted columns: %s',
+      (_id, cell) => {
+        const projected = resultOf<PyKmsRead>(batch1, `kf only, unlisted: ${cell.id}`)
+        expectPyOk(projected, `pyarrow reads ${UNLISTED.join(', ')} with kf only`)
+        expectValues(projected.columns, unlisted(cell.writing.shape), 'pyarrow, kf only')
+        expect(projected.kms_calls.unwrap, 'pyarrow unwraps with kf only').toEqual({ kf: 1 })
+        const listed = resultOf<PyKmsRead>(batch1, `kf only, kc1 column: ${cell.id}`)
+        expect(listed.ok, 'pyarrow reads column a (kc1) with kf only').toBe(false)
+        expect((listed as PyFailure).error, 'pyarrow error').toMatch(/master key 'kc1' is not known to the KMS/)
+      },
+    )
+
+    it.each(PLAINTEXT_FOOTER_COMPLETE_CELLS.map((cell) => [cell.id, cell] as const))(
+      'complete columns, plaintext footer: no key reads the unlisted columns (without completeColumns they are plaintext): %s',
+      (_id, cell) => {
+        const r = resultOf<PyKmsRead>(batch1, `no keys, unlisted: ${cell.id}`)
+        expect(r.ok, 'pyarrow reads the unlisted columns without keys').toBe(false)
+        expect(describeFailure(r)).toMatch(/Column is noted as encrypted but no file decryptor/)
+        // The contrast: in a plaintext-footer file without completeColumns the same columns are plaintext
+        const plain = resultOf<PyKmsRead>(batch1, 'no keys, unlisted: matrix')
+        expectPyOk(plain, 'pyarrow reads the unlisted columns of a column-key file without keys')
+        expectValues(plain.columns, unlisted(PME_SHAPE), 'pyarrow, no keys')
+      },
+    )
   })
 
   // ------------------------------------------------------------------------------- rotation

@@ -7,11 +7,12 @@ import { spawnSync } from 'node:child_process'
 import { type CipherGCMTypes, createDecipheriv, createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import type { ColumnReport, FileReport } from '@pme/core'
+import { type ColumnReport, CryptoFactory, type FileReport } from '@pme/core'
+import { LocalKms, localKmsClientFactory } from '@pme/kms-local'
 import { integrationDir } from '../setup/paths.js'
 import { testKey } from './crypto-modes.js'
-import type { DataShape, ShapeColumn } from './data-shapes.js'
-import type { PyColumn, PyFailure } from './pyarrow-crypto.js'
+import { type DataShape, pmeSchema, type ShapeColumn } from './data-shapes.js'
+import type { CompareJob, PyColumn, PyFailure } from './pyarrow-crypto.js'
 
 export const pyarrowKmsScript = path.join(integrationDir, 'python', 'pyarrow_kms.py')
 
@@ -33,6 +34,17 @@ export function masterKeys(version: 1 | 2): MasterKeys {
 /** parquet-java's key list format, "id: <base64>, id: <base64>". */
 export const keyList = (keys: MasterKeys): string =>
   [...keys].map(([id, key]) => `${id}: ${Buffer.from(key).toString('base64')}`).join(', ')
+
+/** The key list of only some of the master keys. */
+export const keyListOf = (keys: MasterKeys, ids: readonly string[]): string =>
+  keyList(new Map([...keys].filter(([id]) => ids.includes(id))))
+
+/** pme's CryptoFactory over a LocalKms holding `lists[0]`, rotated to each further list in turn. */
+export function factoryWith(...lists: string[]): { kms: LocalKms; factory: CryptoFactory } {
+  const kms = new LocalKms(lists[0] as string)
+  for (const list of lists.slice(1)) kms.rotate(list)
+  return { kms, factory: new CryptoFactory(localKmsClientFactory(kms)) }
+}
 
 // ------------------------------------------------------------------------------------------- data
 
@@ -95,26 +107,58 @@ const PERSON: ShapeColumn = {
   ),
 }
 
+/** A nullable list of nullable strings, with null and empty lists. */
+const TAGS: ShapeColumn = {
+  name: 'tags',
+  type: { list: 'string', element_nullable: true },
+  nullable: true,
+  values: range(ROWS).map((i) =>
+    i % 7 === 0
+      ? null
+      : i % 7 === 1
+        ? []
+        : range(i % 4).map((k) => (k === 2 ? null : `${WORDS[(i + k) % WORDS.length]}~${k}`)),
+  ),
+}
+
+/** A nullable map with null and empty maps and null values; keys distinct per map, never integer-like. */
+const ATTRS: ShapeColumn = {
+  name: 'attrs',
+  type: { map: 'string', value: 'int32', value_nullable: true },
+  nullable: true,
+  values: range(ROWS).map((i) =>
+    i % 6 === 0
+      ? null
+      : i % 6 === 1
+        ? []
+        : range(1 + (i % 3)).map((k) => [`${WORDS[(i + k) % WORDS.length]}:k${k}`, k === 1 ? null : i * 10 + k]),
+  ),
+}
+
+const isNested = (column: ShapeColumn): boolean => typeof column.type !== 'string'
+
 function shape(id: string, columns: ShapeColumn[]): DataShape {
   return {
     id,
     rows: ROWS,
     columns,
-    pme: { options: { rowGroupSize: ROW_GROUP_ROWS }, batches: 1 },
+    pme: {
+      // nested columns need the schema (data-shapes.ts pmeSchema); flat ones take their types from the data
+      options: { rowGroupSize: ROW_GROUP_ROWS, ...(columns.some(isNested) ? { schema: pmeSchema(columns) } : {}) },
+      batches: 1,
+    },
     pyarrow: { row_group_size: ROW_GROUP_ROWS },
     dictionaryColumns: [],
     multiPage: false,
   }
 }
 
-/**
- * What pme writes: flat columns only. pme's writer cannot write nested columns yet (WriteOptions has
- * no schema, see data-shapes.ts), so the nested root-name case is covered in the pyarrow-writes
- * direction only.
- */
+/** What pme writes in the matrix: flat columns. */
 export const PME_SHAPE = shape('kms-flat', FLAT_COLUMNS)
 /** What pyarrow writes: the flat columns and a nested struct/list column. */
 export const PYARROW_SHAPE = shape('kms-nested', [...FLAT_COLUMNS, PERSON])
+/** What pme writes in the nested cells (with an explicit schema): the flat columns, a list, a struct and a map. */
+export const PME_NESTED_SHAPE = shape('kms-nested-pme', [...FLAT_COLUMNS, TAGS, PERSON, ATTRS])
 
 // --------------------------------------------------------------------------------- python driver
 
@@ -125,10 +169,16 @@ export interface KmsCalls {
   clients: number
 }
 
+/** The Python KMS client's master keys: "id: <base64>, ..."; new_key_list adds newer versions (rotation). */
+export interface PyKms {
+  key_list: string
+  new_key_list?: string
+}
+
 export interface PyKmsJobBase {
   id: string
   file: string
-  kms: { key_list: string; new_key_list?: string }
+  kms: PyKms
   /** Jobs of one session share a CryptoFactory (its caches) and the KMS call counters. */
   session?: string
 }
@@ -146,7 +196,8 @@ export interface PyEncryptionConfig {
 }
 
 export type PyKmsJob =
-  | (PyKmsJobBase & { op: 'read' })
+  /** kms null: no decryption properties; select: read only these columns. */
+  | (Omit<PyKmsJobBase, 'kms'> & { op: 'read'; kms: PyKms | null; select?: string[] })
   | (PyKmsJobBase & {
       op: 'write'
       columns: PyColumn[]
@@ -155,6 +206,8 @@ export type PyKmsJob =
       self_read?: boolean
     })
   | (PyKmsJobBase & { op: 'rotate'; double_wrapping: boolean })
+  /** python/pyarrow_crypto.py's comparison, the candidate decrypted through the CryptoFactory (kms null: plaintext). */
+  | (CompareJob & { op: 'compare'; kms: PyKms | null; session?: string })
 
 /** A whole file as pyarrow read it, values in python/read_plain.py's JSON form. */
 export interface PyKmsReadFacts {

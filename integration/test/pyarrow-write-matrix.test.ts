@@ -5,8 +5,10 @@
  *   pyarrow writes (pq.write_table)                ->  pme readParquet reads
  *
  * over {AES_GCM_V1, AES_GCM_CTR_V1} x {encrypted, plaintext footer} x {AAD prefix none, stored,
- * supplied} x the data shapes of data-shapes.ts, with 16/24/32-byte keys spread over the matrix.
- * Expected values always come from the input data, never from a reader of the same file.
+ * supplied} x the data shapes of data-shapes.ts (flat, nullable, dictionary, multi-page, row groups,
+ * and nested lists, structs and maps, which pme writes with an explicit schema), with 16/24/32-byte
+ * keys spread over the matrix. Expected values always come from the input data, never from a reader of
+ * the same file.
  *
  * Column keys (per-column encryption) are not covered here: pyarrow 25 supports them only through
  * its KMS key tools (CryptoFactory, test/pyarrow-kms.test.ts). See the end of this file.
@@ -26,7 +28,7 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { type CryptoMode, cryptoModes, KEY_LENGTHS, pyarrowWritesWrongAlgorithmTag, testKey } from './crypto-modes.js'
 import {
-  ARROW_TYPES,
+  arrowType,
   DATA_SHAPES,
   type DataShape,
   expectedColumns,
@@ -36,6 +38,7 @@ import {
   pmeWritable,
   pyColumns,
   rowsToColumns,
+  shapeLeaves,
 } from './data-shapes.js'
 import {
   describeFailure,
@@ -275,9 +278,9 @@ describe('pme writes, pyarrow 25 reads (uniform key)', () => {
     expect(facts.num_rows).toBe(shape.rows)
     expectValues(facts.columns, shape)
     for (const column of shape.columns) {
-      if (typeof column.type === 'string') {
-        expect(facts.columns[column.name]?.arrow_type, `${column.name} arrow type`).toBe(ARROW_TYPES[column.type])
-      }
+      expect(facts.columns[column.name]?.arrow_type, `${column.name} arrow type`).toBe(
+        arrowType(column.type, column.name),
+      )
     }
     expectShapeExercised(facts, shape, 'pme file')
 
@@ -300,17 +303,23 @@ describe('pme writes, pyarrow 25 reads (uniform key)', () => {
     // Statistics: inside the encrypted footer they are complete; a plaintext footer must not show them
     // (pme-reference §5: its ColumnMetaData copy is redacted; pyarrow reads only that copy for
     // footer-key columns, and shows none on its own plaintext-footer files either).
+    // Nested leaves count a null slot wherever a value, a parent or a whole list or map is missing.
     const ranges = rowGroupRanges(facts.row_group_rows)
+    const leaves = shape.columns.flatMap((column) => shapeLeaves(column).map((leaf) => ({ column, leaf })))
     facts.chunks.forEach((chunks, rg) => {
-      shape.columns.forEach((column, c) => {
+      expect(
+        chunks.map((chunk) => chunk.path),
+        `row group ${rg} leaf columns`,
+      ).toEqual(leaves.map(({ leaf }) => leaf.path))
+      leaves.forEach(({ column, leaf }, c) => {
         const stats = chunks[c]?.statistics
-        const where = `row group ${rg} ${column.name} statistics`
+        const where = `row group ${rg} ${leaf.path} statistics`
         if (cell.mode.footer === 'plaintext') {
           expect(stats, `${where} (plaintext footer: redacted)`).toBeNull()
           return
         }
         const [start, end] = ranges[rg] as [number, number]
-        const want = expectedStatistics(column, start, end)
+        const want = expectedStatistics(column, leaf, start, end)
         expect(stats, where).not.toBeNull()
         expect(stats?.null_count, `${where} null_count`).toBe(want.nullCount)
         if (want.minMax) {
