@@ -50,7 +50,7 @@ export interface FileReport {
 const PHYSICAL_TYPES = ['BOOLEAN', 'INT32', 'INT64', 'INT96', 'FLOAT', 'DOUBLE', 'BYTE_ARRAY', 'FIXED_LEN_BYTE_ARRAY']
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
-export function keyMetadataView(bytes: Uint8Array | undefined): KeyMetadataView {
+function keyMetadataView(bytes: Uint8Array | undefined): KeyMetadataView {
   if (!bytes || bytes.length === 0) return null
   try {
     return { text: strictUtf8.decode(bytes) }

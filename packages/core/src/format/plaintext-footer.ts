@@ -5,7 +5,7 @@ import { encodeStruct } from '../thrift/struct-codec.js'
 import { MAGIC_LENGTH } from './file-tail.js'
 import type { LeafColumn } from './schema.js'
 
-const PAR1_BYTES = Uint8Array.from([0x50, 0x41, 0x52, 0x31])
+export const PAR1_BYTES = Uint8Array.from([0x50, 0x41, 0x52, 0x31])
 
 /** Where a rewritten column chunk and its indexes now live in a plaintext file. */
 export interface ChunkPlacement {
@@ -89,5 +89,3 @@ export function plaintextFooterBytes(metadata: FileMetaData): Uint8Array {
   new DataView(length.buffer).setUint32(0, footer.length, true)
   return concatBytes([footer, length, PAR1_BYTES])
 }
-
-export { PAR1_BYTES }

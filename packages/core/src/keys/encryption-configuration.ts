@@ -38,7 +38,7 @@ export interface DecryptionConfiguration {
 export const DEFAULT_CACHE_LIFETIME_SECONDS = 600
 
 /** [master key id, columns] groups in configuration order, whichever form the configuration used. */
-export function columnKeysByMasterKey(config: EncryptionConfiguration): [string, string[]][] {
+function columnKeysByMasterKey(config: EncryptionConfiguration): [string, string[]][] {
   const { columnKeys } = config
   if (columnKeys === undefined) return []
   if (typeof columnKeys === 'string') return parseColumnKeys(columnKeys)

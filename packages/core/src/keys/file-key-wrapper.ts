@@ -7,7 +7,7 @@ import { externalKeyMetadata, internalKeyMetadata } from './key-metadata.js'
 import type { KmsClient, KmsConnectionConfig } from './kms-client.js'
 import { encryptKeyLocally, toBase64 } from './local-wrap.js'
 
-export const KEK_ID_LENGTH = 16
+const KEK_ID_LENGTH = 16
 
 /** A key encryption key: shared by all data keys of one master key, per token, per cache lifetime. */
 export interface KeyEncryptionKey {

@@ -20,7 +20,7 @@ export interface KeyMaterial {
  * The JSON object of a key material, fields in Arrow C++'s order. `internalStorage` is a key metadata
  * field that internal storage merges into the material.
  */
-export function keyMaterialObject(material: KeyMaterial, internalStorage?: boolean): Record<string, unknown> {
+function keyMaterialObject(material: KeyMaterial, internalStorage?: boolean): Record<string, unknown> {
   return {
     keyMaterialType: KEY_MATERIAL_TYPE,
     ...(internalStorage === undefined ? {} : { internalStorage }),

@@ -54,7 +54,7 @@ class Rewrapper {
  * key (footer first: it names the KMS instance), re-wrap it with the current master key version under
  * the same reference, and replace the store atomically. The Parquet file is not touched.
  */
-export async function rotateExternalKeyMaterial(parquetFilePath: string, context: RotationContext): Promise<void> {
+async function rotateExternalKeyMaterial(parquetFilePath: string, context: RotationContext): Promise<void> {
   const store = await KeyMaterialStore.load(parquetFilePath)
   const rotated = KeyMaterialStore.empty(parquetFilePath)
   const rewrapper = new Rewrapper(context)
@@ -106,7 +106,7 @@ async function replaceFooter(path: string, footerOffset: number, footer: Uint8Ar
  * key metadata in it, re-encrypted or re-signed with the unchanged footer key); no page is
  * re-encrypted, and the file is replaced atomically.
  */
-export async function rotateInternalKeyMaterial(parquetFilePath: string, context: RotationContext): Promise<void> {
+async function rotateInternalKeyMaterial(parquetFilePath: string, context: RotationContext): Promise<void> {
   const unwrapper = context.unwrapper
   const file = await ParquetFile.open(parquetFilePath, { keyRetriever: unwrapper.retriever() })
   const encryption = file.encryption

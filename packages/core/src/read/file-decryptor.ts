@@ -158,7 +158,7 @@ export class FileDecryptor {
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** Key metadata as text when it is short printable UTF-8 (a key id), else its length. Never key bytes. */
-export function describeKeyMetadata(keyMetadata: Uint8Array | undefined): string | undefined {
+function describeKeyMetadata(keyMetadata: Uint8Array | undefined): string | undefined {
   if (!keyMetadata || keyMetadata.length === 0) return undefined
   try {
     const text = strictUtf8.decode(keyMetadata)

@@ -1,7 +1,7 @@
 import { type ParquetParsers, parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
 import { MalformedFileError, PmeError, UsageError } from '../errors.js'
-import { selectsLeaf } from '../format/schema.js'
+import { type LeafColumn, selectsLeaf } from '../format/schema.js'
 import type { ParquetSource } from '../io/byte-source.js'
 import type { DecryptionProperties } from './decryption-properties.js'
 import { ParquetFile } from './parquet-file.js'
@@ -25,25 +25,21 @@ export interface ReadOptions extends DecryptionProperties {
 
 /** Leaf ordinals to read and the top-level names hyparquet assembles them into. */
 function projection(file: ParquetFile, requested: string[] | undefined): { leaves: Set<number>; names: string[] } {
-  const topLevel = (names: Iterable<string>) =>
-    new Set(
-      file.leaves.filter((leaf) => [...names].includes(leaf.path[0] as string)).map((leaf) => leaf.path[0] as string),
-    )
-  let names: Set<string>
-  if (requested === undefined) {
-    names = topLevel(file.leaves.map((leaf) => leaf.path[0] as string))
-  } else {
-    for (const name of requested) {
-      if (!file.leaves.some((leaf) => selectsLeaf(name, leaf))) {
-        const known = file.leaves.map((leaf) => leaf.dotPath).join(', ')
-        throw new UsageError(`no column "${name}" in the file (columns: ${known})`, { file: file.name })
-      }
+  const root = (leaf: LeafColumn) => leaf.path[0] as string
+  for (const name of requested ?? []) {
+    if (!file.leaves.some((leaf) => selectsLeaf(name, leaf))) {
+      const known = file.leaves.map((leaf) => leaf.dotPath).join(', ')
+      throw new UsageError(`no column "${name}" in the file (columns: ${known})`, { file: file.name })
     }
-    names = new Set(requested.map((name) => name.split('.')[0] as string))
   }
+  // A requested name selects its whole top-level field: hyparquet assembles top-level columns.
+  const selected = requested
+    ? file.leaves.filter((leaf) => requested.some((name) => selectsLeaf(name, leaf)))
+    : file.leaves
+  const names = new Set(selected.map(root))
   const leaves = new Set<number>()
   file.leaves.forEach((leaf, index) => {
-    if (names.has(leaf.path[0] as string)) leaves.add(index)
+    if (names.has(root(leaf))) leaves.add(index)
   })
   return { leaves, names: [...names] }
 }
