@@ -56,7 +56,9 @@ function pageModuleType(header: PageHeader, location: ErrorLocation): ModuleType
 function decryptV2Body(body: Uint8Array, header: PageHeader, ctx: PageContext, ordinals: object): Uint8Array {
   const v2 = header.data_page_header_v2
   const levels = v2 ? v2.definition_levels_byte_length + v2.repetition_levels_byte_length : 0
-  const wholePage = body.length >= 4 && moduleSize(body, 0) === body.length
+  // Not moduleSize(): in the Java framing the first bytes are levels, and may claim any length.
+  const wholePage =
+    body.length >= 4 && 4 + new DataView(body.buffer, body.byteOffset, 4).getUint32(0, true) === body.length
   if (levels === 0 || wholePage) {
     return ctx.decryptor.decrypt(body, ctx.key, ModuleType.DataPage, ordinals, ctx.location)
   }
