@@ -1,4 +1,5 @@
 import type { KmsAdapter, KmsAdapterSettings, KmsConnectionConfig } from '@pme/core'
+import type { Fault } from './fault-proxy.js'
 
 /*
  * The integration harness's view of a KMS backend. Every backend gets an endpoint in one of three
@@ -20,6 +21,21 @@ export interface FaultTuning {
   readonly attempts: number
   /** Per-request timeout in ms; the proxy's delay fault waits longer than this. */
   readonly requestTimeoutMs: number
+}
+
+/**
+ * What the contract's fault tests drive: a proxy in front of the backend that injects `Fault`s
+ * and counts the requests (RPCs) it receives. `FaultProxy` (HTTP/1.1) by default; a backend whose
+ * protocol it cannot carry (gRPC over HTTP/2) supplies its own through `createFaultProxy`.
+ */
+export interface FaultInjector {
+  /** Requests received since start or the last `inject`. */
+  readonly received: number
+  /** Starts listening on a free loopback port; returns the base URL to give `accessVia`. */
+  start(): Promise<string>
+  /** The next `count` requests get `fault` (Infinity: all of them); later ones pass. Resets the count. */
+  inject(fault: Fault, count: number): void
+  stop(): Promise<void>
 }
 
 export interface RunningBackend {
@@ -46,6 +62,11 @@ export interface RunningBackend {
    * (Vault: `vault:v3:...` → 3). The rotation test then checks that new wraps use the new version.
    */
   keyVersionOf?(wrapped: string): number | undefined
+  /**
+   * Optional: a fault proxy in front of this backend speaking its protocol (default: the HTTP/1.1
+   * `FaultProxy` in front of `baseUrl`). gRPC backends need an HTTP/2 one.
+   */
+  createFaultProxy?(): FaultInjector
   /** The backend's own base URL (what accessVia replaces). */
   readonly baseUrl: string
   stop(): Promise<void>
@@ -63,5 +84,10 @@ export interface KmsBackend {
    * suite), so parallel suites never race on an install. Throw to fail the run.
    */
   prepare?(mode: ItMode): void | Promise<void>
+  /**
+   * Optional: why this backend cannot run in `mode` at all (e.g. docker mode for a service without
+   * any image), or undefined. The suites then skip this backend in that mode and print the reason.
+   */
+  skipReason?(mode: ItMode): string | undefined
   start(mode: ItMode): Promise<RunningBackend>
 }

@@ -8,7 +8,7 @@ import {
   PmeError,
 } from '@pme/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { FaultTuning } from './backend.js'
+import type { FaultInjector, FaultTuning } from './backend.js'
 import { type Fault, FaultProxy } from './fault-proxy.js'
 import { refusingUrl } from './ports.js'
 import { itMode, modeSkipReason, selectedBackends } from './registry.js'
@@ -32,7 +32,9 @@ function expectNoSecrets(error: unknown, ...secrets: string[]): void {
 }
 
 for (const backend of backends) {
-  describe.skipIf(skip)(`KMS contract: ${backend.name} (${mode} mode)`, () => {
+  const backendSkip = skip ?? backend.skipReason?.(mode)
+  if (backendSkip && !skip) console.warn(`[kms] contract: backend ${backend.name} skipped: ${backendSkip}`)
+  describe.skipIf(backendSkip)(`KMS contract: ${backend.name} (${mode} mode)`, () => {
     const running = useBackend(backend, mode, 'contract')
     let client: KmsClient
     let masterKey: string
@@ -84,12 +86,12 @@ for (const backend of backends) {
     })
 
     describe('through a fault-injecting proxy', () => {
-      let proxy: FaultProxy | undefined
+      let proxy: FaultInjector | undefined
       let faulty: KmsClient
-      const current = () => proxy as FaultProxy
+      const current = () => proxy as FaultInjector
 
       beforeAll(async () => {
-        proxy = new FaultProxy(running().baseUrl)
+        proxy = running().createFaultProxy?.() ?? new FaultProxy(running().baseUrl)
         faulty = await clientFor(running(), running().accessVia(await proxy.start(), TUNING))
       })
       afterAll(async () => {

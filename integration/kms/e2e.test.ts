@@ -63,7 +63,9 @@ function wrappedKeys(file: string): string[] {
 }
 
 for (const backend of backends) {
-  describe.skipIf(skip)(`KMS end to end: ${backend.name} (${mode} mode)`, () => {
+  const backendSkip = skip ?? backend.skipReason?.(mode)
+  if (backendSkip && !skip) console.warn(`[kms] e2e: backend ${backend.name} skipped: ${backendSkip}`)
+  describe.skipIf(backendSkip)(`KMS end to end: ${backend.name} (${mode} mode)`, () => {
     const running = useBackend(backend, mode, 'e2e')
     let dir: string
     let config: string

@@ -1,0 +1,107 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { repoRoot } from '../../setup/paths.js'
+import { spawnTracked, stopTracked } from '../child-processes.js'
+import { freePort, waitUntil } from '../ports.js'
+
+/** Where setup/fake-cloud-kms-env.sh puts the fake-cloud-kms binary (same default and override). */
+export const fakeCloudKmsBinary = path.join(
+  process.env.PME_FAKE_CLOUD_KMS_DIR
+    ? path.resolve(repoRoot, process.env.PME_FAKE_CLOUD_KMS_DIR)
+    : path.join(repoRoot, '.cache', 'fake-cloud-kms'),
+  'bin',
+  'fake-cloud-kms',
+)
+export const fakeCloudKmsEnvScript = path.join(repoRoot, 'integration', 'setup', 'fake-cloud-kms-env.sh')
+/** The harness's own Cloud KMS fake (gRPC, with IAM), see fake-kms-server.mjs. */
+export const pmeFakeScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fake-kms-server.mjs')
+
+/** Which emulator process mode runs: PME_IT_GCP_EMULATOR, `pme-fake` (default) or `fake-cloud-kms`. */
+export type GcpEmulator = 'pme-fake' | 'fake-cloud-kms'
+export function gcpEmulator(env: NodeJS.ProcessEnv = process.env): GcpEmulator {
+  const value = env.PME_IT_GCP_EMULATOR || 'pme-fake'
+  if (value !== 'pme-fake' && value !== 'fake-cloud-kms') {
+    throw new Error(`PME_IT_GCP_EMULATOR must be pme-fake or fake-cloud-kms (got "${value}")`)
+  }
+  return value
+}
+
+export interface GcpEmulatorProcess {
+  /** `http://127.0.0.1:<port>` (plaintext gRPC). */
+  readonly endpoint: string
+  readonly description: string
+  /** Whether it enforces IAM (bearer tokens → members → role bindings); fake-cloud-kms does not. */
+  readonly enforcesIam: boolean
+  stop(): Promise<void>
+}
+
+/**
+ * Starts the Cloud KMS emulator on a free loopback port, tracked so no run leaves it behind.
+ * `principals`: bearer token → IAM member, for the pme fake (fake-cloud-kms has no IAM).
+ */
+export async function startGcpEmulator(
+  emulator: GcpEmulator,
+  principals: Record<string, string>,
+): Promise<GcpEmulatorProcess> {
+  const port = await freePort()
+  const workDir = mkdtempSync(path.join(tmpdir(), 'pme-gcp-kms-'))
+  const listen = `127.0.0.1:${port}`
+  let command: string
+  let args: string[]
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: workDir }
+  if (emulator === 'fake-cloud-kms') {
+    if (!existsSync(fakeCloudKmsBinary))
+      throw new Error(`fake-cloud-kms is not installed at ${fakeCloudKmsBinary}: run ${fakeCloudKmsEnvScript}`)
+    command = fakeCloudKmsBinary
+    args = ['--grpc-listen-addr', listen, '--log-level', 'warn']
+  } else {
+    command = process.execPath
+    args = [pmeFakeScript, '--grpc-listen-addr', listen]
+    env.PME_FAKE_GCP_PRINCIPALS = JSON.stringify(principals)
+  }
+  const child = spawnTracked(command, args, { cwd: workDir, env })
+  let log = ''
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString('utf8')).slice(-4000)
+  }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  const stop = async () => {
+    await stopTracked(child)
+    rmSync(workDir, { recursive: true, force: true })
+  }
+  const endpoint = `http://${listen}`
+  try {
+    await waitUntil(
+      `${emulator} at ${endpoint}`,
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`${emulator} exited with code ${child.exitCode}: ${log.slice(-800)}`)
+        return emulator === 'pme-fake' ? log.includes('listening on') : await portOpen(port)
+      },
+      30_000,
+    )
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  const what =
+    emulator === 'pme-fake'
+      ? 'pme Cloud KMS fake (integration/kms/gcp/fake-kms-server.mjs)'
+      : `fake-cloud-kms (${fakeCloudKmsBinary})`
+  return { endpoint, description: `${what} at ${endpoint}`, enforcesIam: emulator === 'pme-fake', stop }
+}
+
+async function portOpen(port: number): Promise<boolean> {
+  const { connect } = await import('node:net')
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}

@@ -1,0 +1,20 @@
+export { createKmsClientFactory } from './adapter.js'
+export {
+  AzureKeyVaultKmsClient,
+  credentialFor,
+  type KeyVaultOperations,
+  SdkKeyVault,
+  staticTokenCredential,
+} from './azure-kms-client.js'
+export { mapAzureError, TransientAzureError } from './errors.js'
+export {
+  type AzureKmsSettings,
+  type CredentialSource,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_RETRY_ATTEMPTS,
+  parseSettings,
+  vaultUrlFor,
+  WRAP_ALGORITHMS,
+  type WrapAlgorithm,
+} from './settings.js'
+export { formatWrappedKey, keyIdParts, parseMasterKeyId, parseWrappedKey, type WrappedKey } from './wrapped-key.js'
