@@ -36,6 +36,7 @@ export {
   kmsConnectionConfig,
 } from './keys/kms-client.js'
 export { decryptKeyLocally, encryptKeyLocally } from './keys/local-wrap.js'
+export { isTransientNetworkCode, networkErrorCode } from './keys/network-errors.js'
 export { type RetryOptions, withRetry } from './keys/retry.js'
 export { combineKeyRetrievers, type DecryptionProperties, type KeyRetriever } from './read/decryption-properties.js'
 export { keyListRetriever, parseKeyList } from './read/key-list.js'

@@ -1,4 +1,12 @@
-import { KmsAccessDeniedError, KmsError, KmsKeyNotFoundError, KmsUnavailableError, type PmeError } from '@pme/core'
+import {
+  isTransientNetworkCode,
+  KmsAccessDeniedError,
+  KmsError,
+  KmsKeyNotFoundError,
+  KmsUnavailableError,
+  networkErrorCode,
+  type PmeError,
+} from '@pme/core'
 
 /**
  * A failure worth another try (refused or reset connection, timeout, HTTP 429, 5xx). Internal: the
@@ -86,34 +94,12 @@ export function mapIamStatus(status: number, body: unknown, secrets: readonly st
   return new KmsError(`IBM Cloud IAM token request failed (HTTP ${status}: ${detail})`)
 }
 
-const TRANSIENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-])
-
-function socketCode(error: unknown, depth = 0): string | undefined {
-  if (!(error instanceof Error) || depth > 4) return undefined
-  const code = (error as { code?: unknown }).code
-  if (typeof code === 'string') return code
-  return socketCode((error as { cause?: unknown }).cause, depth + 1)
-}
-
 /** Maps what `fetch` threw (no HTTP answer): a timeout, a socket error, anything else. */
 export function mapFetchFailure(error: unknown, what: string): PmeError | TransientIbmError {
   const name = error instanceof Error ? error.name : ''
   if (name === 'TimeoutError' || name === 'AbortError') return new TransientIbmError(`${what}: timeout`)
-  const code = socketCode(error)
-  if (code && TRANSIENT_CODES.has(code)) return new TransientIbmError(`${what}: ${code}`)
+  const code = networkErrorCode(error)
+  if (isTransientNetworkCode(code)) return new TransientIbmError(`${what}: ${code}`)
   if (code === 'ENOTFOUND') return new KmsUnavailableError(`${what} failed: host not found (ENOTFOUND)`)
   if (code) return new KmsError(`${what} failed (${code})`)
   // fetch's TypeError("fetch failed") without a code: the connection broke.

@@ -1,4 +1,12 @@
-import { KmsAccessDeniedError, KmsError, KmsKeyNotFoundError, KmsUnavailableError, type PmeError } from '@pme/core'
+import {
+  isTransientNetworkCode,
+  KmsAccessDeniedError,
+  KmsError,
+  KmsKeyNotFoundError,
+  KmsUnavailableError,
+  networkErrorCode,
+  type PmeError,
+} from '@pme/core'
 
 /**
  * A failure worth another try (refused or reset connection, timeout, 5xx, 429). Internal: the
@@ -9,19 +17,8 @@ export class TransientVaultError extends Error {
   override readonly name = 'TransientVaultError'
 }
 
-const TRANSIENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ERR_CANCELED',
-  'ERR_NETWORK',
-  'ERR_BAD_RESPONSE',
-])
+/** axios's names for a timeout and a broken connection (node-vault uses axios). */
+const AXIOS_TRANSIENT_CODES = new Set(['ERR_CANCELED', 'ERR_NETWORK', 'ERR_BAD_RESPONSE'])
 
 interface VaultApiError {
   readonly statusCode: number
@@ -35,13 +32,6 @@ function apiError(error: unknown): VaultApiError | undefined {
   const response = (error as { response?: { statusCode?: unknown } }).response
   if (!response || typeof response.statusCode !== 'number') return undefined
   return { statusCode: response.statusCode, vaultMessage: error.message.slice(0, 200) }
-}
-
-function socketCode(error: unknown): string | undefined {
-  if (!(error instanceof Error)) return undefined
-  const code = (error as { code?: unknown }).code
-  if (typeof code === 'string') return code
-  return socketCode((error as { cause?: unknown }).cause)
 }
 
 const KEY_NOT_FOUND = /encryption key not found|no key|key not found|no existing key/i
@@ -64,8 +54,9 @@ export function mapVaultError(error: unknown, operation: string): PmeError | Tra
       return new KmsError(`Vault: ${operation} failed: no transit engine at this mount path (HTTP 404)`)
     return new KmsError(`Vault: ${operation} failed (HTTP ${statusCode}: ${vaultMessage})`)
   }
-  const code = socketCode(error)
-  if (code && TRANSIENT_CODES.has(code)) return new TransientVaultError(code === 'ECONNABORTED' ? 'timeout' : code)
+  const code = networkErrorCode(error)
+  if (isTransientNetworkCode(code) || (code !== undefined && AXIOS_TRANSIENT_CODES.has(code)))
+    return new TransientVaultError(code === 'ECONNABORTED' ? 'timeout' : code)
   if (code === 'ENOTFOUND') return new KmsUnavailableError(`Vault: ${operation} failed: host not found (ENOTFOUND)`)
   if (code) return new KmsError(`Vault: ${operation} failed (${code})`)
   return new KmsError(`Vault: ${operation} failed (${error instanceof Error ? error.name : typeof error})`)
