@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { repoRoot } from '../setup/paths.js'
+import { waitUntil } from './ports.js'
 
 /*
  * Emulator processes started by the suites. Each is killed by its owner's stop(), on the owning
@@ -130,4 +132,53 @@ export function killLeftovers(dir: string): number {
   }
   rmSync(dir, { recursive: true, force: true })
   return killed
+}
+
+export interface EmulatorProcess {
+  readonly child: ChildProcess
+  /** Stops the emulator and removes its work folder. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts an emulator in a fresh work folder with a clean environment (PATH, HOME = the folder, and
+ * `env`: none of the user's credentials reach it), tracked like every emulator, and waits until
+ * `ready` says so. If it exits or never gets ready, it is stopped and the error quotes its output.
+ */
+export async function startEmulator(options: {
+  name: string
+  command: string
+  args: readonly string[]
+  env?: Record<string, string>
+  ready: () => Promise<boolean>
+  timeoutMs: number
+}): Promise<EmulatorProcess> {
+  const workDir = mkdtempSync(path.join(tmpdir(), `pme-${options.name}-`))
+  const env = { PATH: process.env.PATH ?? '', HOME: workDir, ...options.env }
+  const child = spawnTracked(options.command, [...options.args], { cwd: workDir, env })
+  let log = ''
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString('utf8')).slice(-4000)
+  }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  const stop = async () => {
+    await stopTracked(child)
+    rmSync(workDir, { recursive: true, force: true })
+  }
+  try {
+    await waitUntil(
+      options.name,
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`${options.name} exited with code ${child.exitCode}: ${log.slice(-800)}`)
+        return options.ready()
+      },
+      options.timeoutMs,
+    )
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return { child, stop }
 }

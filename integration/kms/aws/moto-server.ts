@@ -1,11 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { GenericContainer, type StartedTestContainer, Wait } from 'testcontainers'
 import { repoRoot } from '../../setup/paths.js'
-import { spawnTracked, stopTracked } from '../child-processes.js'
-import { freePort, waitUntil } from '../ports.js'
+import { startEmulator } from '../child-processes.js'
+import { freePort } from '../ports.js'
 
 /** Where setup/moto-env.sh puts moto's venv (same default and override). */
 export const motoDir = process.env.PME_MOTO_DIR
@@ -38,35 +37,15 @@ export async function startMotoProcess(): Promise<MotoServer> {
     throw new Error(`moto is not installed at ${motoDir}: run ${motoEnvScript} (the KMS global setup does)`)
   const port = await freePort()
   const endpoint = `http://127.0.0.1:${port}`
-  const workDir = mkdtempSync(path.join(tmpdir(), 'pme-moto-'))
   // A clean environment: no AWS_* variables of the user's reach the emulator.
-  const child = spawnTracked(motoPython, [motoLauncher, '-H', '127.0.0.1', '-p', String(port)], {
-    cwd: workDir,
-    env: { PATH: process.env.PATH ?? '', HOME: workDir, PYTHONUNBUFFERED: '1' },
+  const { child, stop } = await startEmulator({
+    name: `moto server at ${endpoint}`,
+    command: motoPython,
+    args: [motoLauncher, '-H', '127.0.0.1', '-p', String(port)],
+    env: { PYTHONUNBUFFERED: '1' },
+    ready: () => motoAnswers(endpoint),
+    timeoutMs: 30_000,
   })
-  let log = ''
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString('utf8')).slice(-4000)
-  }
-  child.stdout?.on('data', keep)
-  child.stderr?.on('data', keep)
-  const stop = async () => {
-    await stopTracked(child)
-    rmSync(workDir, { recursive: true, force: true })
-  }
-  try {
-    await waitUntil(
-      `moto server at ${endpoint}`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`moto exited with code ${child.exitCode}: ${log.slice(-800)}`)
-        return motoAnswers(endpoint)
-      },
-      30_000,
-    )
-  } catch (error) {
-    await stop()
-    throw error
-  }
   return { endpoint, description: `moto server process at ${endpoint} (pid ${child.pid})`, stop }
 }
 

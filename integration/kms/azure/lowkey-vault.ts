@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { GenericContainer, type StartedTestContainer } from 'testcontainers'
 import { repoRoot } from '../../setup/paths.js'
-import { spawnTracked, stopTracked } from '../child-processes.js'
+import { startEmulator } from '../child-processes.js'
 import { freePort, waitUntil } from '../ports.js'
 
 export const LOWKEY_VAULT_VERSION = '3.4.33'
@@ -37,35 +36,14 @@ export async function startLowkeyProcess(): Promise<LowkeyServer> {
     throw new Error(`lowkey-vault is not installed at ${lowkeyJar}: run ${lowkeyEnvScript} (the KMS global setup does)`)
   const port = await freePort()
   const vaultUrl = `https://localhost:${port}`
-  const workDir = mkdtempSync(path.join(tmpdir(), 'pme-lowkey-'))
-  const child = spawnTracked('java', ['-jar', lowkeyJar, `--server.port=${port}`, '--server.address=127.0.0.1'], {
-    cwd: workDir,
-    env: { PATH: process.env.PATH ?? '', HOME: workDir, JAVA_HOME: process.env.JAVA_HOME ?? '' },
+  const { child, stop } = await startEmulator({
+    name: `lowkey-vault at ${vaultUrl}`,
+    command: 'java',
+    args: ['-jar', lowkeyJar, `--server.port=${port}`, '--server.address=127.0.0.1'],
+    env: { JAVA_HOME: process.env.JAVA_HOME ?? '' },
+    ready: () => answers(vaultUrl),
+    timeoutMs: 90_000,
   })
-  let log = ''
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString('utf8')).slice(-4000)
-  }
-  child.stdout?.on('data', keep)
-  child.stderr?.on('data', keep)
-  const stop = async () => {
-    await stopTracked(child)
-    rmSync(workDir, { recursive: true, force: true })
-  }
-  try {
-    await waitUntil(
-      `lowkey-vault at ${vaultUrl}`,
-      async () => {
-        if (child.exitCode !== null)
-          throw new Error(`lowkey-vault exited with code ${child.exitCode}: ${log.slice(-800)}`)
-        return answers(vaultUrl)
-      },
-      90_000,
-    )
-  } catch (error) {
-    await stop()
-    throw error
-  }
   return {
     vaultUrl,
     description: `lowkey-vault ${LOWKEY_VAULT_VERSION} process at ${vaultUrl} (pid ${child.pid})`,

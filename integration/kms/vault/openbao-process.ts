@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { repoRoot } from '../../setup/paths.js'
-import { spawnTracked, stopTracked } from '../child-processes.js'
-import { freePort, waitUntil } from '../ports.js'
+import { startEmulator } from '../child-processes.js'
+import { freePort } from '../ports.js'
 import { VaultAdmin } from './vault-admin.js'
 
 /** Where setup/openbao-env.sh links the bao binary (same default and override). */
@@ -32,42 +31,21 @@ export async function startOpenBao(): Promise<VaultServer> {
     throw new Error(`OpenBao is not installed at ${baoBinary}: run ${openbaoEnvScript} (the KMS global setup does)`)
   const port = await freePort()
   const rootToken = `root-${randomBytes(12).toString('hex')}`
-  const workDir = mkdtempSync(path.join(tmpdir(), 'pme-openbao-'))
   const address = `http://127.0.0.1:${port}`
-  const child = spawnTracked(
-    baoBinary,
-    [
+  const admin = new VaultAdmin(address, rootToken, 'transit')
+  const { stop } = await startEmulator({
+    name: `OpenBao dev server at ${address}`,
+    command: baoBinary,
+    args: [
       'server',
       '-dev',
       `-dev-root-token-id=${rootToken}`,
       `-dev-listen-address=127.0.0.1:${port}`,
       '-dev-no-store-token',
     ],
-    { cwd: workDir, env: { PATH: process.env.PATH ?? '', HOME: workDir, BAO_DISABLE_MLOCK: 'true' } },
-  )
-  let log = ''
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString('utf8')).slice(-4000)
-  }
-  child.stdout?.on('data', keep)
-  child.stderr?.on('data', keep)
-  const stop = async () => {
-    await stopTracked(child)
-    rmSync(workDir, { recursive: true, force: true })
-  }
-  try {
-    const admin = new VaultAdmin(address, rootToken, 'transit')
-    await waitUntil(
-      `OpenBao dev server at ${address}`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`bao exited with code ${child.exitCode}: ${log.slice(-800)}`)
-        return admin.healthy()
-      },
-      30_000,
-    )
-  } catch (error) {
-    await stop()
-    throw error
-  }
+    env: { BAO_DISABLE_MLOCK: 'true' },
+    ready: () => admin.healthy(),
+    timeoutMs: 30_000,
+  })
   return { address, rootToken, description: `OpenBao dev server (${baoBinary}) at ${address}`, stop }
 }
