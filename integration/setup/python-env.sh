@@ -1,89 +1,14 @@
 #!/usr/bin/env bash
-# Idempotently provision the Python environment used by the pyarrow interop suite.
-#
-# Creates <repo root>/.cache/venv with `python3 -m venv` and installs the exactly pinned
-# packages below. A stamp file inside the venv records the pinned set; when it matches
-# (or when an existing venv already has the pinned versions), nothing is reinstalled.
-#
-# Env overrides: PME_PYTHON (interpreter used to create the venv, default python3),
-#                PME_VENV_DIR (venv location, default <repo root>/.cache/venv).
-# On success prints exactly one line; on failure prints the reason on stderr and exits non-zero.
+# Provisions the Python environment of the pyarrow interop suites: <repo root>/.cache/venv with
+# exactly pinned packages (idempotent; see pinned-venv.sh).
+# Env overrides: PME_PYTHON (interpreter, default python3), PME_VENV_DIR (default <repo root>/.cache/venv).
+# On success prints exactly one line.
 set -euo pipefail
-
-PINNED=("pyarrow==25.0.1" "cryptography==46.0.3")
-
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$script_dir/../.." && pwd)"
+source "$script_dir/pinned-venv.sh"
+
+PINNED=("pyarrow==25.0.1" "cryptography==46.0.3")
 venv_dir="${PME_VENV_DIR:-$repo_root/.cache/venv}"
-python_cmd="${PME_PYTHON:-python3}"
-venv_python="$venv_dir/bin/python"
-stamp_file="$venv_dir/.pme-integration-stamp"
-stamp_value="${PINNED[*]}"
-
-fail() {
-  echo "python-env.sh: $*" >&2
-  exit 1
-}
-
-# True when the venv's interpreter runs and every pinned distribution has the pinned version.
-pinned_present() {
-  [ -x "$venv_python" ] || return 1
-  "$venv_python" - "${PINNED[@]}" <<'PY' >/dev/null 2>&1
-import sys
-from importlib.metadata import PackageNotFoundError, version
-for spec in sys.argv[1:]:
-    name, wanted = spec.split('==', 1)
-    try:
-        if version(name) != wanted:
-            sys.exit(1)
-    except PackageNotFoundError:
-        sys.exit(1)
-PY
-}
-
-ready() {
-  echo "python env ready: $venv_dir ($stamp_value)"
-  exit 0
-}
-
-# Fast path: stamp matches and the interpreter still has the pinned versions.
-if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp_value" ] && pinned_present; then
-  ready
-fi
-
-# A venv created by hand may already hold the pinned versions: adopt it.
-if pinned_present; then
-  printf '%s\n' "$stamp_value" >"$stamp_file"
-  ready
-fi
-
-command -v "$python_cmd" >/dev/null 2>&1 ||
-  fail "'$python_cmd' not found on PATH; the pyarrow interop suite needs Python 3 (3.9+) with the venv module"
-
-"$python_cmd" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' ||
-  fail "'$python_cmd' is $("$python_cmd" --version 2>&1); Python 3.9 or newer is required"
-
-# (Re)create the venv when missing or broken; keep a working one and just install into it.
-if ! { [ -x "$venv_python" ] && "$venv_python" -c 'import sys' >/dev/null 2>&1; }; then
-  mkdir -p "$(dirname "$venv_dir")"
-  log="$(mktemp)"
-  if ! "$python_cmd" -m venv --clear "$venv_dir" >"$log" 2>&1; then
-    cat "$log" >&2
-    rm -f "$log"
-    fail "'$python_cmd -m venv $venv_dir' failed (on Debian/Ubuntu install the python3-venv package)"
-  fi
-  rm -f "$log"
-fi
-
-rm -f "$stamp_file"
-log="$(mktemp)"
-if ! "$venv_python" -m pip install --disable-pip-version-check --no-input --quiet "${PINNED[@]}" >"$log" 2>&1; then
-  cat "$log" >&2
-  rm -f "$log"
-  fail "pip install ${PINNED[*]} into $venv_dir failed"
-fi
-rm -f "$log"
-
-pinned_present || fail "installed ${PINNED[*]} but the venv does not report the pinned versions"
-printf '%s\n' "$stamp_value" >"$stamp_file"
-ready
+pinned_venv python-env.sh "$venv_dir" : "${PINNED[@]}"
+echo "python env ready: $venv_dir (${PINNED[*]})"
