@@ -153,7 +153,7 @@ export async function startEmulator(options: {
   ready: () => Promise<boolean>
   timeoutMs: number
 }): Promise<EmulatorProcess> {
-  const workDir = mkdtempSync(path.join(tmpdir(), `pme-${options.name}-`))
+  const workDir = mkdtempSync(path.join(tmpdir(), 'pme-emulator-'))
   const env = { PATH: process.env.PATH ?? '', HOME: workDir, ...options.env }
   const child = spawnTracked(options.command, [...options.args], { cwd: workDir, env })
   let log = ''
