@@ -69,6 +69,10 @@ import org.apache.parquet.schema.Type;
  *   <li>rotate: KeyToolkit.rotateMasterKeys on a folder (external key material), InMemoryKMS old to new keys.
  * </ul>
  *
+ * <p>Crypto modes: "none", "explicit" (keys given), "kms" (key tools over InMemoryKMS, a key list) and
+ * "vault" (key tools over parquet-java's sample VaultClient, a Vault/OpenBao address and token; the
+ * transit engine at {@code <url>/v1/transit/} since the KMS instance id stays DEFAULT).
+ *
  * Each KMS job names its own access token, so that KeyToolkit's per-token caches (KMS clients,
  * KEKs) never leak one job's master keys into another.
  */
@@ -133,6 +137,25 @@ public final class Main {
     return conf;
   }
 
+  /** The key tools' properties for a Vault job: PropertiesDrivenCryptoFactory over VaultClient. */
+  private static Configuration vaultConf(JsonNode vault) {
+    Configuration conf = baseConf();
+    conf.set("parquet.crypto.factory.class", "org.apache.parquet.crypto.keytools.PropertiesDrivenCryptoFactory");
+    conf.set("parquet.encryption.kms.client.class", "org.apache.parquet.crypto.keytools.samples.VaultClient");
+    conf.set("parquet.encryption.kms.instance.url", vault.path("url").asText());
+    conf.set("parquet.encryption.key.access.token", vault.path("token").asText());
+    return conf;
+  }
+
+  /** The configuration of a key-tools job ("kms" or "vault"), or the base one. */
+  private static Configuration toolsConf(JsonNode crypto) {
+    return switch (crypto.path("mode").asText("none")) {
+      case "kms" -> kmsConf(crypto);
+      case "vault" -> vaultConf(crypto);
+      default -> baseConf();
+    };
+  }
+
   private static byte[] hex(JsonNode node) {
     return HEX.parseHex(node.asText());
   }
@@ -148,8 +171,8 @@ public final class Main {
     switch (crypto.path("mode").asText("none")) {
       case "none" -> {}
       case "explicit" -> encryption = explicitEncryption(crypto);
-      case "kms" -> {
-        conf = kmsConf(crypto);
+      case "kms", "vault" -> {
+        conf = toolsConf(crypto);
         if (crypto.hasNonNull("uniformKey")) conf.set("parquet.encryption.uniform.key", crypto.get("uniformKey").asText());
         if (crypto.hasNonNull("footerKey")) conf.set("parquet.encryption.footer.key", crypto.get("footerKey").asText());
         if (crypto.hasNonNull("columnKeys")) conf.set("parquet.encryption.column.keys", crypto.get("columnKeys").asText());
@@ -264,6 +287,7 @@ public final class Main {
       case "none":
         return null;
       case "kms":
+      case "vault":
         return DecryptionPropertiesFactory.loadFactory(conf).getFileDecryptionProperties(conf, path);
       case "explicit": {
         FileDecryptionProperties.Builder builder = FileDecryptionProperties.builder();
@@ -297,7 +321,7 @@ public final class Main {
   private static void read(JsonNode job, ObjectNode result) throws Exception {
     Path path = new Path(job.path("file").asText());
     JsonNode crypto = job.path("crypto");
-    Configuration conf = "kms".equals(crypto.path("mode").asText()) ? kmsConf(crypto) : baseConf();
+    Configuration conf = toolsConf(crypto);
     FileDecryptionProperties props = decryption(crypto, conf, path);
 
     ParquetReadOptions.Builder options = HadoopReadOptions.builder(conf);
