@@ -1,6 +1,17 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { request as httpsRequest } from 'node:https'
+import { createServer as createHttpsServer, type Server as HttpsServer, request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
+
+/** Options of a FaultProxy. */
+export interface FaultProxyOptions {
+  /** Serve HTTPS with this key and certificate (for clients that refuse plain HTTP, e.g. Azure's SDK). */
+  readonly tls?: { readonly key: string; readonly cert: string }
+  /**
+   * Which requests are operations: only those are counted and faulted; others pass untouched
+   * (default: all). Azure: the unauthenticated challenge probe its SDK sends first is not one.
+   */
+  readonly isOperation?: (req: IncomingMessage) => boolean
+}
 
 /** What the proxy does with the next requests. */
 export type Fault = { kind: 'status'; status: number } | { kind: 'delay'; ms: number }
@@ -15,16 +26,21 @@ export class FaultProxy {
   received = 0
   #faults: Fault[] = []
   #forever = false
-  #server: Server | undefined
+  #server: Server | HttpsServer | undefined
   readonly #held = new Set<NodeJS.Timeout>()
 
-  constructor(private readonly target: string) {}
+  constructor(
+    private readonly target: string,
+    private readonly options: FaultProxyOptions = {},
+  ) {}
 
   /** Starts listening on a free loopback port; returns the proxy's base URL. */
   async start(): Promise<string> {
-    this.#server = createServer((req, res) => this.#handle(req, res))
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.#handle(req, res)
+    const tls = this.options.tls
+    this.#server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createServer(handler)
     await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve))
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
+    return `${tls ? 'https' : 'http'}://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
   }
 
   /** The next `count` requests get `fault` (Infinity: all of them); later ones pass. Resets the count. */
@@ -35,6 +51,10 @@ export class FaultProxy {
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
+    if (this.options.isOperation && !this.options.isOperation(req)) {
+      this.#forward(req, res)
+      return
+    }
     this.received++
     const fault = this.#forever ? this.#faults[0] : this.#faults.shift()
     if (fault?.kind === 'status') {
