@@ -14,7 +14,6 @@
  * KeyToolkit.rotateMasterKeys on pme's external key material and pme's CryptoFactory.rotateMasterKeys
  * on parquet-java's, both read back by both. Expected values always come from the input data.
  */
-import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -42,6 +41,7 @@ import {
   shapeLeaves,
   toJson,
 } from './data-shapes.js'
+import { expectOk, type JavaFailure, type JavaResult, PRIMITIVES, resultOf, runJava } from './java-driver.js'
 import type { PyColumnType } from './pyarrow-crypto.js'
 import { factoryWith, keyList, masterKeys } from './pyarrow-kms.js'
 
@@ -51,11 +51,6 @@ const utf8 = new TextEncoder()
 
 // ------------------------------------------------------------------------------------ the driver
 
-interface JavaFailure {
-  ok: false
-  error_type: string
-  error: string
-}
 interface ChunkFacts {
   path: string
   encrypted: boolean
@@ -75,7 +70,6 @@ interface JavaRead {
   columns: Record<string, unknown[]>
   num_rows: number
 }
-type JavaResult = { ok: true } | JavaFailure
 type JavaReadResult = JavaRead | JavaFailure
 
 type JavaCrypto =
@@ -120,46 +114,10 @@ type JavaJob =
   | { op: 'read'; id: string; file: string; crypto: JavaCrypto; probes?: { column: string; values: unknown[] }[] }
   | { op: 'rotate'; id: string; dir: string; warmUpFile: string; kms: JavaCrypto & { mode: 'kms' } }
 
-function runJava(jobs: JavaJob[]): Map<string, unknown> {
-  const r = spawnSync('java', javaCommand, {
-    input: JSON.stringify(jobs),
-    encoding: 'utf8',
-    maxBuffer: 512 * 1024 * 1024,
-    timeout: 300_000,
-  })
-  if (r.error) throw new Error(`cannot run java: ${r.error.message}`)
-  if (r.status !== 0) throw new Error(`parquet-java driver failed (exit ${r.status}):\n${r.stderr}`)
-  const output = JSON.parse(r.stdout) as { results: { id: string }[] }
-  const byId = new Map<string, unknown>(output.results.map((result) => [result.id, result]))
-  if (byId.size !== jobs.length) throw new Error(`the Java driver answered ${byId.size} of ${jobs.length} jobs`)
-  return byId
-}
-
-function resultOf<T>(results: Map<string, unknown> | undefined, id: string): T {
-  const result = results?.get(id)
-  if (result === undefined) throw new Error(`no Java result for ${id} (did the batch in beforeAll fail?)`)
-  return result as T
-}
-
-function expectOk<T extends { ok: boolean }>(result: T | JavaFailure, what: string): asserts result is T {
-  if (!result.ok) {
-    const f = result as JavaFailure
-    expect.fail(`${what}: ${f.error_type}: ${f.error}`)
-  }
-}
-
 // ------------------------------------------------------------------------------------ the schema
 
 const isScalar = (type: PyColumnType): type is Exclude<PyColumnType, object> => typeof type === 'string'
-const PRIMITIVES = {
-  int32: 'int32',
-  int64: 'int64',
-  double: 'double',
-  boolean: 'boolean',
-  string: 'binary',
-} as const
 
-/** One field in parquet-java's schema syntax: the same Parquet schema pme writes (pmeSchema). */
 function fieldSchema(name: string, type: PyColumnType, nullable: boolean): string {
   const repetition = nullable ? 'optional' : 'required'
   if (isScalar(type)) return `${repetition} ${PRIMITIVES[type]} ${name}${type === 'string' ? ' (STRING)' : ''};`
@@ -604,7 +562,7 @@ describe('interop with parquet-java 1.17.0 (explicit keys and InMemoryKMS key to
         crypto: javaWriteCrypto(cell, `t${token++}`),
       })
     }
-    batch1 = runJava(jobs)
+    batch1 = await runJava(javaCommand, jobs)
 
     // 3. pme reads parquet-java's files; decrypts those with bloom filters (for parquet-java to probe)
     for (const cell of javaCells) {
@@ -668,7 +626,7 @@ describe('interop with parquet-java 1.17.0 (explicit keys and InMemoryKMS key to
         probes: probesFor(cell.shape).map(({ column, values }) => ({ column, values })),
       })
     }
-    batch2 = runJava(jobs2)
+    batch2 = await runJava(javaCommand, jobs2)
   }, 300_000)
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }))

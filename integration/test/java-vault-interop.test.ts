@@ -12,7 +12,7 @@
  * the cells. Values are compared in full against the input; the KMS-wrapped keys in the key material of
  * both sides' files must be Vault transit ciphertexts (`vault:v1:...`). One JVM batch per direction.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { createServer, type Server } from 'node:https'
@@ -35,6 +35,7 @@ import {
   rowsToColumns,
   shapeLeaves,
 } from './data-shapes.js'
+import { expectOk, type JavaFailure, type JavaResult, PRIMITIVES, resultOf, runJava } from './java-driver.js'
 import { type Json, keyRecord, metadataText } from './pyarrow-kms.js'
 
 const baseJavaCommand = inject('pmeJavaCommand')
@@ -43,18 +44,12 @@ const MASTER_KEYS = ['kf', 'kc1', 'kc2'] as const
 
 // ------------------------------------------------------------------------------------ the driver
 
-interface JavaFailure {
-  ok: false
-  error_type: string
-  error: string
-}
 interface JavaRead {
   ok: true
   footer: 'UNENCRYPTED' | 'PLAINTEXT_FOOTER' | 'ENCRYPTED_FOOTER'
   columns: Record<string, unknown[]>
   num_rows: number
 }
-type JavaResult = { ok: true } | JavaFailure
 
 interface VaultCrypto {
   mode: 'vault'
@@ -80,54 +75,14 @@ type JavaJob =
     }
   | { op: 'read'; id: string; file: string; crypto: VaultCrypto }
 
-/** Asynchronous (not spawnSync): the TLS proxy parquet-java talks to runs on this event loop. */
-async function runJava(javaCommand: string[], jobs: JavaJob[]): Promise<Map<string, unknown>> {
-  const child = spawn('java', javaCommand, { stdio: ['pipe', 'pipe', 'pipe'] })
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
-  child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
-  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
-  const status = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', resolve)
-    child.stdin.end(JSON.stringify(jobs))
-  }).finally(() => clearTimeout(timer))
-  if (status !== 0) throw new Error(`parquet-java driver failed (exit ${status}):\n${Buffer.concat(err).toString()}`)
-  const output = JSON.parse(Buffer.concat(out).toString('utf8')) as { results: { id: string }[] }
-  const byId = new Map<string, unknown>(output.results.map((result) => [result.id, result]))
-  if (byId.size !== jobs.length) throw new Error(`the Java driver answered ${byId.size} of ${jobs.length} jobs`)
-  return byId
-}
-
-function resultOf<T>(results: Map<string, unknown> | undefined, id: string): T {
-  const result = results?.get(id)
-  if (result === undefined) throw new Error(`no Java result for ${id} (did the batch in beforeAll fail?)`)
-  return result as T
-}
-
-function expectOk<T extends { ok: boolean }>(result: T | JavaFailure, what: string): asserts result is T {
-  if (!result.ok) {
-    const f = result as JavaFailure
-    expect.fail(`${what}: ${f.error_type}: ${f.error}`)
-  }
-}
-
 // ------------------------------------------------------------------------------------ the shape
 
 const SHAPE = DATA_SHAPES.filter(pmeWritable).find((s) => s.id === 'nullable') as DataShape & { pme: PmeWrite }
-const PRIMITIVES: Record<string, string> = {
-  int32: 'int32',
-  int64: 'int64',
-  double: 'double',
-  boolean: 'boolean',
-  string: 'binary',
-}
 /** The flat shape in parquet-java's schema syntax (the Parquet schema pme writes for it). */
 const SCHEMA = `message schema { ${SHAPE.columns
   .map(
     (c) =>
-      `${c.nullable ? 'optional' : 'required'} ${PRIMITIVES[c.type as string]} ${c.name}${c.type === 'string' ? ' (STRING)' : ''};`,
+      `${c.nullable ? 'optional' : 'required'} ${PRIMITIVES[c.type as keyof typeof PRIMITIVES]} ${c.name}${c.type === 'string' ? ' (STRING)' : ''};`,
   )
   .join(' ')} }`
 const EXPECTED = expectedColumns(SHAPE)
