@@ -1,31 +1,49 @@
 import { parseArgs } from 'node:util'
-import { PmeError, UsageError } from '@pme/core'
 import { catCommand } from './commands/cat.js'
 import type { Command } from './commands/command.js'
+import { configSchemaCommand, configShowCommand } from './commands/config.js'
 import { decryptCommand } from './commands/decrypt.js'
 import { encryptCommand } from './commands/encrypt.js'
 import { inspectCommand } from './commands/inspect.js'
 import { rotateCommand } from './commands/rotate.js'
+import { errorLine, isUsageError } from './errors.js'
 
-const commands: readonly Command[] = [catCommand, inspectCommand, encryptCommand, decryptCommand, rotateCommand]
+const SERVER_SCHEMA = { type: 'object', description: 'pme kms serve: see @pme/kms-server' }
+
+const commands: readonly Command[] = [
+  encryptCommand,
+  decryptCommand,
+  catCommand,
+  inspectCommand,
+  rotateCommand,
+  configShowCommand,
+  configSchemaCommand(SERVER_SCHEMA),
+]
 
 function help(): string {
-  const list = commands.map((command) => `  ${command.name.padEnd(10)}${command.summary}`).join('\n')
-  return `pme: Parquet Modular Encryption\n\nusage: pme <command> [options]\n\n${list}\n\nRun "pme <command> --help" for a command's options.\n`
+  const list = commands.map((command) => `  ${command.name.padEnd(14)}${command.summary}`).join('\n')
+  return `pme: Parquet Modular Encryption
+
+usage: pme <command> [options]
+
+${list}
+
+Run "pme <command> --help" for a command's options and examples.
+Exit codes: 0 ok, 1 failure, 2 usage error. PME_DEBUG=1 adds stack traces.
+`
 }
 
-/** One line for the user: typed errors as they are, file-system errors by path, anything else as a bug. */
-function errorLine(error: unknown): string {
-  if (error instanceof PmeError) return error.message
-  const fsError = error as NodeJS.ErrnoException
-  if (fsError?.code && fsError.path) return `cannot access ${fsError.path}: ${fsError.code}`
-  if (fsError?.code?.startsWith('ERR_PARSE_ARGS')) return fsError.message
-  return `internal error: ${(error as Error)?.message ?? String(error)} (set PME_DEBUG=1 for details)`
+function commandHelp(command: Command): string {
+  const examples = command.examples.map((example) => `  ${example}`).join('\n')
+  return `${command.summary}\n\nusage: ${command.usage}\n\nexamples:\n${examples}\n`
 }
 
-function isUsageError(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException)?.code
-  return error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))
+/** The command named by the first one or two words, and the arguments after its name. */
+function find(argv: string[]): [Command, string[]] | undefined {
+  const two = commands.find((command) => command.name === `${argv[0]} ${argv[1]}`)
+  if (two) return [two, argv.slice(2)]
+  const one = commands.find((command) => command.name === argv[0])
+  return one ? [one, argv.slice(1)] : undefined
 }
 
 function writer(stream: NodeJS.WritableStream): (text: string) => Promise<void> {
@@ -37,27 +55,38 @@ function writer(stream: NodeJS.WritableStream): (text: string) => Promise<void> 
 
 /** Runs the pme command line; returns the exit code (0 ok, 1 failure, 2 usage error). */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const [name, ...rest] = argv
+  const [name] = argv
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help())
     return name ? 0 : 2
   }
-  const command = commands.find((candidate) => candidate.name === name)
-  if (!command) {
-    process.stderr.write(`pme: unknown command "${name}"\n${help()}`)
+  const found = find(argv)
+  if (!found) {
+    const group = commands.filter((command) => command.name.startsWith(`${name} `)).map((command) => command.name)
+    const known = group.length > 0 ? group : commands.map((command) => command.name)
+    process.stderr.write(
+      `pme: unknown command "${argv.slice(0, group.length > 0 ? 2 : 1).join(' ')}" (commands: ${known.join(', ')}; see pme --help)\n`,
+    )
     return 2
   }
+  const [command, rest] = found
   try {
     if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(`usage: ${command.usage}\n`)
+      process.stdout.write(commandHelp(command))
       return 0
     }
     const parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true })
-    await command.run({ positionals: parsed.positionals, values: parsed.values, env, out: writer(process.stdout) })
+    await command.run({
+      positionals: parsed.positionals,
+      values: parsed.values,
+      env,
+      out: writer(process.stdout),
+      stderr: process.stderr,
+    })
     return 0
   } catch (error) {
     if ((error as NodeJS.ErrnoException)?.code === 'EPIPE') return 0 // reader closed the pipe (pme cat | head)
-    process.stderr.write(`pme ${name}: ${errorLine(error)}\n`)
+    process.stderr.write(`pme ${command.name}: ${errorLine(error)}\n`)
     if (env.PME_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`)
     return isUsageError(error) ? 2 : 1
   }

@@ -5,7 +5,9 @@ import {
   keyListRetriever,
   parseKeyList,
 } from '@pme/core'
-import { type KmsOptionValues, kmsOptionHelp, kmsOptionSpec, kmsSetup } from './kms.js'
+import type { ResolvedConfig } from './config/resolve.js'
+import { settingValue } from './config/resolve.js'
+import { type KmsSetup, kmsOptionHelp, kmsOptionSpec, kmsSetup } from './kms.js'
 
 /** Key and KMS options every command that opens encrypted files accepts. */
 export const keyOptionSpec = {
@@ -15,36 +17,53 @@ export const keyOptionSpec = {
   'skip-signature-check': { type: 'boolean' },
 } as const
 
-export interface KeyOptionValues extends KmsOptionValues {
-  'key-list'?: string
-  'aad-prefix'?: string
-  'skip-signature-check'?: boolean
-}
-
-export const keyOptionHelp = `  --key-list "id: <base64>, ..."  master keys of the local KMS, and keys of files whose key metadata is a
+export const keyOptionHelp = `  --key-list "id: <base64>, ..."   master keys of the local KMS, and keys of files whose key metadata is a
                                    plain key id (or PME_KEY_LIST, which keeps keys out of shell history)
   --aad-prefix <s>                 AAD prefix, for files that do not store theirs
   --skip-signature-check           do not verify a plaintext footer's signature
 ${kmsOptionHelp}`
 
+/** How the files of one command run are opened: the KMS is set up once, for every file. */
+export interface FileReader {
+  properties(path: string): DecryptionProperties
+}
+
 /**
- * How to read `path`: PKMT1 key metadata goes to the key tools and the KMS; key metadata that is a
- * plain key id is looked up in the key list (as parquet-testing's "kf", "kc1").
+ * PKMT1 key metadata goes to the key tools and the KMS; key metadata that is a plain key id is looked
+ * up in the key list (as parquet-testing's "kf", "kc1"). `aadPrefix` is the files' AAD prefix.
  */
-export async function readProperties(
-  values: KeyOptionValues,
-  env: NodeJS.ProcessEnv,
-  path: string,
-): Promise<DecryptionProperties> {
-  const keyList = values['key-list'] ?? env.PME_KEY_LIST
-  const retrievers: KeyRetriever[] = []
-  const kms = await kmsSetup(values, env)
-  const tools = kms?.factory.fileDecryptionProperties(kms.connection, {}, path).keyRetriever
-  if (tools) retrievers.push(tools)
-  if (keyList) retrievers.push(keyListRetriever(parseKeyList(keyList)))
+export async function fileReader(
+  config: ResolvedConfig,
+  options: { aadPrefix?: string | undefined; skipSignatureCheck?: boolean | undefined },
+  kms?: KmsSetup,
+): Promise<FileReader> {
+  const setup = kms ?? (await kmsSetup(config))
+  const keyList = settingValue<string>(config, 'kms.keyList')
+  const explicit = keyList ? keyListRetriever(parseKeyList(keyList)) : undefined
   return {
-    ...(retrievers.length > 0 ? { keyRetriever: combineKeyRetrievers(...retrievers) } : {}),
-    ...(values['aad-prefix'] !== undefined ? { aadPrefix: values['aad-prefix'] } : {}),
-    ...(values['skip-signature-check'] ? { checkFooterSignature: false } : {}),
+    properties(path) {
+      const retrievers: KeyRetriever[] = []
+      const lifetime = setup?.cacheLifetimeSeconds
+      const tools = setup?.factory.fileDecryptionProperties(
+        setup.connection,
+        lifetime ? { cacheLifetimeSeconds: lifetime } : {},
+        path,
+      ).keyRetriever
+      if (tools) retrievers.push(tools)
+      if (explicit) retrievers.push(explicit)
+      return {
+        ...(retrievers.length > 0 ? { keyRetriever: combineKeyRetrievers(...retrievers) } : {}),
+        ...(options.aadPrefix !== undefined ? { aadPrefix: options.aadPrefix } : {}),
+        ...(options.skipSignatureCheck ? { checkFooterSignature: false } : {}),
+      }
+    },
+  }
+}
+
+/** The reading options of the read commands (cat, inspect, decrypt): their --aad-prefix is the input's. */
+export function readOptions(values: Readonly<Record<string, unknown>>) {
+  return {
+    aadPrefix: values['aad-prefix'] as string | undefined,
+    skipSignatureCheck: values['skip-signature-check'] === true,
   }
 }

@@ -1,19 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempDir } from './fixtures.js'
 import { dataDir, hasData, keyList, pme, testKeys } from './run-pme.js'
 
 const file = (name: string) => join(dataDir, `${name}.parquet.encrypted`)
-const temps: string[] = []
-afterEach(() => {
-  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pme-cli-'))
-  temps.push(dir)
-  return dir
-}
 
 describe('usage', () => {
   it('prints help and exits 2 without a command', () => {

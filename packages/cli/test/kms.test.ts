@@ -1,25 +1,15 @@
 import { createHash } from 'node:crypto'
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { b64, tempDir } from './fixtures.js'
 import { dataDir, hasData, keyList, pme } from './run-pme.js'
 
 /*
  * The key tools through the command line, on the default local KMS: --key-list holds its master keys.
  */
 
-const temps: string[] = []
-afterEach(() => {
-  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pme-kms-'))
-  temps.push(dir)
-  return dir
-}
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
-const b64 = (text: string) => Buffer.from(text).toString('base64')
 const newKeyList = `kf: ${b64('fedcba9876543210')}, kc1: ${b64('0a1b2c3d4e5f6a7b')}, kc2: ${b64('7b6a5f4e3d2c1b0a')}`
 const jsonLines = (text: string) =>
   text

@@ -1,5 +1,6 @@
 import { ParquetFile, type Row, readParquetRowGroups, UsageError } from '@pme/core'
-import { type KeyOptionValues, keyOptionHelp, keyOptionSpec, readProperties } from '../key-options.js'
+import { fileReader, keyOptionHelp, keyOptionSpec, readOptions } from '../key-options.js'
+import { loadConfig } from '../kms.js'
 import { ROW_FORMATS, type RowFormat, renderRows } from '../row-writers.js'
 import type { Command } from './command.js'
 
@@ -8,6 +9,10 @@ export const catCommand: Command = {
   summary: 'print the rows of a Parquet file, decrypting what the keys open',
   usage: `pme cat <file> [--columns a,b.c] [--limit n] [--format jsonl|csv|table]
 ${keyOptionHelp}`,
+  examples: [
+    'pme cat people.enc.parquet --columns id,first_name --limit 10 --format table --key-list "$KEYS"',
+    'pme cat people.enc.parquet --kms http --kms-instance-url http://127.0.0.1:8001 --access-token CONFIDENTIAL',
+  ],
   options: {
     ...keyOptionSpec,
     columns: { type: 'string' },
@@ -24,7 +29,8 @@ ${keyOptionHelp}`,
       throw new UsageError('--limit must be an integer')
     if (limit < 0) throw new UsageError('--limit must not be negative')
     const requested = (values.columns as string | undefined)?.split(',').map((name) => name.trim())
-    const props = await readProperties(values as KeyOptionValues, env, path)
+    const reader = await fileReader(await loadConfig(values, env), readOptions(values))
+    const props = reader.properties(path)
     const file = await ParquetFile.open(path, props)
     const names = requested?.map((name) => name.split('.')[0] as string) ?? [
       ...new Set(file.leaves.map((l) => l.path[0] as string)),

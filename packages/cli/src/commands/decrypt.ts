@@ -1,20 +1,37 @@
-import { resolve } from 'node:path'
 import { decryptFile, UsageError } from '@pme/core'
-import { type KeyOptionValues, keyOptionHelp, keyOptionSpec, readProperties } from '../key-options.js'
+import { runBatch } from '../batch.js'
+import { fileReader, keyOptionHelp, keyOptionSpec, readOptions } from '../key-options.js'
+import { loadConfig } from '../kms.js'
+import { ensureOutDir, outputPaths } from '../output-paths.js'
 import type { Command } from './command.js'
 
 export const decryptCommand: Command = {
   name: 'decrypt',
-  summary: 'write a plaintext copy of an encrypted Parquet file (pages, statistics and indexes kept)',
-  usage: `pme decrypt <in> -o <out>
+  summary: 'write plaintext copies of encrypted Parquet files (pages, statistics and indexes kept)',
+  usage: `pme decrypt <in...> (-o <out> | --out-dir <dir>) [--json]
+  --json                           print a JSON report of every file (ok / failed, with the error)
 ${keyOptionHelp}`,
-  options: { ...keyOptionSpec, output: { type: 'string', short: 'o' } },
-  async run({ positionals, values, env }) {
-    const [input, ...extra] = positionals
-    const output = values.output as string | undefined
-    if (!input || extra.length > 0) throw new UsageError('decrypt takes exactly one input file')
-    if (!output) throw new UsageError('decrypt needs -o <out>')
-    if (resolve(input) === resolve(output)) throw new UsageError('the output must not be the input file')
-    await decryptFile(input, output, await readProperties(values as KeyOptionValues, env, input))
+  examples: [
+    'pme decrypt people.enc.parquet -o people.parquet --key-list "$KEYS"',
+    'pme decrypt enc/*.parquet --out-dir plain/ --kms aws --access-token "$AWS_PROFILE_TOKEN" --json',
+  ],
+  options: {
+    ...keyOptionSpec,
+    output: { type: 'string', short: 'o' },
+    'out-dir': { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run({ positionals, values, env, out, stderr }) {
+    if (positionals.length === 0) throw new UsageError('decrypt needs at least one input file')
+    const paths = outputPaths(positionals, values.output, values['out-dir'])
+    const reader = await fileReader(await loadConfig(values, env), readOptions(values))
+    await ensureOutDir(values['out-dir'])
+    const items = positionals.map((input, i) => ({ input, output: paths[i] as string }))
+    await runBatch(items, ({ input, output }) => decryptFile(input, output as string, reader.properties(input)), {
+      command: 'decrypt',
+      json: values.json === true,
+      out,
+      stderr,
+    })
   },
 }

@@ -1,5 +1,6 @@
 import { type FileReport, inspectFile, type KeyMetadataView, UsageError } from '@pme/core'
-import { type KeyOptionValues, keyOptionHelp, keyOptionSpec, readProperties } from '../key-options.js'
+import { fileReader, keyOptionHelp, keyOptionSpec, readOptions } from '../key-options.js'
+import { loadConfig } from '../kms.js'
 import type { Command } from './command.js'
 
 function keyText(view: KeyMetadataView): string {
@@ -48,13 +49,18 @@ function describe(report: FileReport): string {
 export const inspectCommand: Command = {
   name: 'inspect',
   summary: "show a file's encryption: algorithm, footer mode, AAD prefix, and each column's key",
-  usage: `pme inspect <file> [--json]
+  usage: `pme inspect <file...> [--json]
+  Works without keys; with them, also shows what an encrypted footer holds. --json prints an object
+  for one file, an array for several.
 ${keyOptionHelp}`,
+  examples: ['pme inspect people.enc.parquet', 'pme inspect enc/*.parquet --json --key-list "$KEYS"'],
   options: { ...keyOptionSpec, json: { type: 'boolean' } },
   async run({ positionals, values, env, out }) {
-    const [path, ...extra] = positionals
-    if (!path || extra.length > 0) throw new UsageError('inspect takes exactly one file')
-    const report = await inspectFile(path, await readProperties(values as KeyOptionValues, env, path))
-    await out(values.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report))
+    if (positionals.length === 0) throw new UsageError('inspect needs at least one file')
+    const reader = await fileReader(await loadConfig(values, env), readOptions(values))
+    const reports: FileReport[] = []
+    for (const path of positionals) reports.push(await inspectFile(path, reader.properties(path)))
+    if (!values.json) await out(reports.map(describe).join('\n'))
+    else await out(`${JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)}\n`)
   },
 }

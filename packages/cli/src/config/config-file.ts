@@ -1,0 +1,119 @@
+import { readFile } from 'node:fs/promises'
+import { UsageError } from '@pme/core'
+import { type ConfigSection, HADOOP_PREFIX, HADOOP_REPLACED, OPTIONS, type OptionSpec } from './options.js'
+
+/** One value found in the file, with the name it was given under (for messages and `pme config show`). */
+export interface FileValue {
+  readonly raw: unknown
+  readonly origin: string
+}
+
+/** `pme.config.json`, checked against the option table: every name known, no option given twice. */
+export interface ConfigFile {
+  readonly path: string | undefined
+  /** By `section.name`. */
+  readonly values: ReadonlyMap<string, FileValue>
+  /** `kms.settings`: adapter settings (region, endpoint, auth method...), passed to the adapter as strings. */
+  readonly kmsSettings: Readonly<Record<string, string>>
+  /** The `server` section, for `pme kms serve` (checked by @pme/kms-server). */
+  readonly server: unknown
+}
+
+const SECTIONS: readonly ConfigSection[] = ['kms', 'encryption']
+const TOP_LEVEL = ['$schema', ...SECTIONS, 'server']
+
+export const optionKey = (option: OptionSpec) => `${option.section}.${option.name}`
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+async function readJson(path: string): Promise<Record<string, unknown>> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    throw new UsageError(`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    throw new UsageError(`config file ${path} is not valid JSON: ${(error as Error).message}`)
+  }
+  if (!isObject(json)) throw new UsageError(`config file ${path} must hold a JSON object`)
+  return json
+}
+
+function known(section: ConfigSection): string {
+  return OPTIONS.filter((option) => option.section === section)
+    .map((option) => option.name)
+    .join(', ')
+}
+
+function hadoopOption(name: string, path: string): OptionSpec {
+  const property = name.slice(HADOOP_PREFIX.length)
+  const replaced = HADOOP_REPLACED[property]
+  if (replaced) throw new UsageError(`${path}: ${name} is not used by pme: ${replaced}`)
+  const option = OPTIONS.find((candidate) => candidate.hadoop === property)
+  if (!option) {
+    const names = OPTIONS.flatMap((candidate) => (candidate.hadoop ? [HADOOP_PREFIX + candidate.hadoop] : []))
+    throw new UsageError(`${path}: unknown property ${name} (known: ${names.join(', ')})`)
+  }
+  return option
+}
+
+function adapterSettings(value: unknown, path: string): Record<string, string> {
+  if (value === undefined) return {}
+  if (!isObject(value)) throw new UsageError(`${path}: kms.settings must be an object`)
+  const settings: Record<string, string> = {}
+  for (const [name, item] of Object.entries(value)) {
+    if (!['string', 'number', 'boolean'].includes(typeof item)) {
+      throw new UsageError(`${path}: kms.settings.${name} must be a string, number or boolean`)
+    }
+    settings[name] = String(item)
+  }
+  return settings
+}
+
+/**
+ * Reads and checks `pme.config.json`. Hadoop `parquet.encryption.*` names are accepted at the top
+ * level (a Spark user's properties pasted as they are) and in the sections, beside camelCase names.
+ */
+export async function readConfigFile(path: string | undefined): Promise<ConfigFile> {
+  const empty = { path, values: new Map(), kmsSettings: {}, server: undefined }
+  if (!path) return empty
+  const json = await readJson(path)
+  const values = new Map<string, FileValue>()
+  const add = (option: OptionSpec, raw: unknown, origin: string) => {
+    const key = optionKey(option)
+    const earlier = values.get(key)
+    if (earlier) throw new UsageError(`${path}: ${origin} and ${earlier.origin} set the same option: keep one`)
+    values.set(key, { raw, origin })
+  }
+  for (const [name, value] of Object.entries(json)) {
+    if (name.startsWith(HADOOP_PREFIX)) add(hadoopOption(name, path), value, name)
+    else if (!TOP_LEVEL.includes(name)) {
+      throw new UsageError(
+        `${path}: unknown top-level name "${name}" (known: ${TOP_LEVEL.join(', ')}, parquet.encryption.*)`,
+      )
+    }
+  }
+  for (const section of SECTIONS) {
+    const body = json[section]
+    if (body === undefined) continue
+    if (!isObject(body)) throw new UsageError(`${path}: ${section} must be an object`)
+    for (const [name, value] of Object.entries(body)) {
+      if (section === 'kms' && name === 'settings') continue
+      const option = name.startsWith(HADOOP_PREFIX)
+        ? hadoopOption(name, path)
+        : OPTIONS.find((candidate) => candidate.section === section && candidate.name === name)
+      if (!option || option.section !== section) {
+        throw new UsageError(`${path}: unknown option ${section}.${name} (known: ${known(section)})`)
+      }
+      add(option, value, `${section}.${name}`)
+    }
+  }
+  const kms = isObject(json.kms) ? json.kms : {}
+  return { path, values, kmsSettings: adapterSettings(kms.settings, path), server: json.server }
+}

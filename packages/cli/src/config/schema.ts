@@ -1,0 +1,75 @@
+import { ALGORITHMS, type ConfigSection, HADOOP_PREFIX, OPTIONS, type OptionKind } from './options.js'
+
+const COLUMN_KEYS_OBJECT = {
+  type: 'object',
+  additionalProperties: { type: 'array', items: { type: 'string' }, minItems: 1 },
+}
+
+/** The JSON Schema of one kind of value; strings are accepted for what Hadoop properties spell as text. */
+function valueSchema(kind: OptionKind): object {
+  switch (kind) {
+    case 'boolean':
+      return { anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['true', 'false'] }] }
+    case 'integer':
+      return {
+        anyOf: [
+          { type: 'integer', minimum: 1 },
+          { type: 'string', pattern: '^[0-9]*[1-9][0-9]*$' },
+        ],
+      }
+    case 'keyBits':
+      return { anyOf: [{ enum: [128, 192, 256] }, { type: 'string', enum: ['128', '192', '256'] }] }
+    case 'algorithm':
+      return { type: 'string', enum: [...ALGORITHMS] }
+    case 'columnKeys':
+      return { anyOf: [{ type: 'string' }, COLUMN_KEYS_OBJECT] }
+    default:
+      return { type: 'string' }
+  }
+}
+
+function hadoopProperties(section?: ConfigSection): Record<string, object> {
+  const entries = OPTIONS.filter((option) => option.hadoop && (!section || option.section === section)).map(
+    (option) => [
+      HADOOP_PREFIX + option.hadoop,
+      { ...valueSchema(option.kind), description: `= ${option.section}.${option.name}` },
+    ],
+  )
+  return Object.fromEntries(entries)
+}
+
+function sectionSchema(section: ConfigSection, extra: Record<string, object> = {}): object {
+  const own = OPTIONS.filter((option) => option.section === section).map((option) => [
+    option.name,
+    { ...valueSchema(option.kind), description: option.description },
+  ])
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: { ...Object.fromEntries(own), ...hadoopProperties(section), ...extra },
+  }
+}
+
+/** The JSON Schema of `pme.config.json`, made from the option table (`pme config schema` prints it). */
+export function configSchema(serverSchema: object): object {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'pme.config.json',
+    description: 'Configuration of the pme command: values yield to PME_* environment variables, which yield to flags.',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      $schema: { type: 'string' },
+      kms: sectionSchema('kms', {
+        settings: {
+          type: 'object',
+          description: 'settings of the KMS adapter (see its README): region, endpoint, auth method...',
+          additionalProperties: { type: ['string', 'number', 'boolean'] },
+        },
+      }),
+      encryption: sectionSchema('encryption'),
+      server: serverSchema,
+      ...hadoopProperties(),
+    },
+  }
+}
