@@ -1,14 +1,14 @@
 import { parseArgs } from 'node:util'
+import { KMS_SERVER_CONFIG_SCHEMA } from '@pme/kms-server'
 import { catCommand } from './commands/cat.js'
 import type { Command } from './commands/command.js'
 import { configSchemaCommand, configShowCommand } from './commands/config.js'
 import { decryptCommand } from './commands/decrypt.js'
 import { encryptCommand } from './commands/encrypt.js'
 import { inspectCommand } from './commands/inspect.js'
+import { kmsServeCommand } from './commands/kms-serve.js'
 import { rotateCommand } from './commands/rotate.js'
 import { errorLine, isUsageError } from './errors.js'
-
-const SERVER_SCHEMA = { type: 'object', description: 'pme kms serve: see @pme/kms-server' }
 
 const commands: readonly Command[] = [
   encryptCommand,
@@ -16,8 +16,9 @@ const commands: readonly Command[] = [
   catCommand,
   inspectCommand,
   rotateCommand,
+  kmsServeCommand,
   configShowCommand,
-  configSchemaCommand(SERVER_SCHEMA),
+  configSchemaCommand(KMS_SERVER_CONFIG_SCHEMA),
 ]
 
 function help(): string {

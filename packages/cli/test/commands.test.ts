@@ -14,7 +14,7 @@ import { pme } from './run-pme.js'
 const keyList = `footer: ${b64('0123456789012345')}, pii: ${b64('1234567890123450')}`
 const newKeyList = `footer: ${b64('fedcba9876543210')}, pii: ${b64('0a1b2c3d4e5f6a7b')}`
 const encryptArgs = ['--footer-key', 'footer', '--column-keys', 'pii:ssn', '--key-list', keyList]
-const COMMANDS = ['encrypt', 'decrypt', 'cat', 'inspect', 'rotate', 'config show', 'config schema']
+const COMMANDS = ['encrypt', 'decrypt', 'cat', 'inspect', 'rotate', 'kms serve', 'config show', 'config schema']
 
 async function threeFiles(dir: string): Promise<string[]> {
   return Promise.all(['a', 'b', 'c'].map((name) => writePeople(join(dir, `${name}.parquet`))))
@@ -122,7 +122,7 @@ describe('several inputs', () => {
     expect(pme(['encrypt', ...inputs, '-o', join(dir, 'x.parquet'), ...encryptArgs]).stderr).toMatch(/use --out-dir/)
     const twin = await writePeople(join(tempDir(), 'a.parquet'))
     const { code, stderr } = pme(['decrypt', inputs[0] as string, twin, '--out-dir', join(dir, 'plain')])
-    expect(code).toBe(2)
+    expect(code, stderr).toBe(2)
     expect(stderr).toMatch(/two inputs have the same file name/)
   })
 })

@@ -18,6 +18,7 @@ export {
   UsageError,
 } from './errors.js'
 export type { AsyncBufferLike, ByteSource, ParquetSource } from './io/byte-source.js'
+export { integerSetting, type RetryTiming, retrySettings } from './keys/adapter-settings.js'
 export { CryptoFactory } from './keys/crypto-factory.js'
 export {
   DEFAULT_CACHE_LIFETIME_SECONDS,
