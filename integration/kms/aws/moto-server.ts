@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { GenericContainer, type StartedTestContainer, Wait } from 'testcontainers'
+import { Wait } from 'testcontainers'
 import { repoRoot } from '../../setup/paths.js'
 import { startEmulator } from '../child-processes.js'
+import { startContainer } from '../containers.js'
 import { freePort } from '../ports.js'
 
 /** Where setup/moto-env.sh puts moto's venv (same default and override). */
@@ -56,19 +57,15 @@ export async function startMotoProcess(): Promise<MotoServer> {
  */
 export async function startMotoContainer(): Promise<MotoServer> {
   const image = process.env.PME_IT_AWS_IMAGE || DEFAULT_MOTO_IMAGE
-  const container: StartedTestContainer = await new GenericContainer(image)
-    .withCopyFilesToContainer([{ source: motoLauncher, target: '/pme/moto_launcher.py' }])
-    .withEntrypoint(['python3', '/pme/moto_launcher.py'])
-    .withCommand(['-H', '0.0.0.0', '-p', '5000'])
-    .withExposedPorts(5000)
-    .withWaitStrategy(Wait.forHttp('/moto-api/data.json', 5000).forStatusCode(200))
-    .start()
-  const endpoint = `http://${container.getHost()}:${container.getMappedPort(5000)}`
-  return {
-    endpoint,
-    description: `container ${image} at ${endpoint}`,
-    stop: async () => {
-      await container.stop()
-    },
-  }
+  const container = await startContainer({
+    image,
+    port: 5000,
+    files: [{ source: motoLauncher, target: '/pme/moto_launcher.py' }],
+    entrypoint: ['python3', '/pme/moto_launcher.py'],
+    command: ['-H', '0.0.0.0', '-p', '5000'],
+    env: { PYTHONUNBUFFERED: '1' },
+    wait: Wait.forHttp('/moto-api/data.json', 5000).forStatusCode(200),
+  })
+  const endpoint = `http://${container.host}:${container.port}`
+  return { endpoint, description: `container ${image} at ${endpoint}`, stop: () => container.stop() }
 }

@@ -38,7 +38,9 @@ import { promisify } from 'node:util'
  * - `POST /keys/{name}/create` {kty: RSA|RSA-HSM, key_size, key_ops} → KeyBundle; creating an
  *   existing name adds a new current version (that is how Key Vault rotates by hand).
  * - `GET /keys/{name}`, `/keys/{name}/` (current version) and `/keys/{name}/{version}` → KeyBundle
- *   {key: {kid, kty, key_ops, n, e}, attributes}; kid = `<vault url>/keys/<name>/<32 hex version>`.
+ *   {key: {kid, kty, key_ops, n, e}, attributes}; kid = `<vault url>/keys/<name>/<32 hex version>`,
+ *   the vault URL being the one the request addressed (its Host header), as Key Vault's kid names
+ *   the vault's DNS name: right behind a port mapping (a container) too.
  * - `POST /keys/{name}/{version}/wrapkey` and `/unwrapkey` {alg, value: base64url} → {kid, value}:
  *   RSA-OAEP-256 (OAEP, SHA-256) and RSA-OAEP (OAEP, SHA-1) with node:crypto; other algorithms → 400.
  *   A ciphertext another key (version) made fails to decrypt → 400 BadParameter.
@@ -191,14 +193,15 @@ export class FakeKeyVault {
     return this.#url
   }
 
-  async start(): Promise<string> {
+  /** Listens on `host:port` (default: a free loopback port); returns the vault URL. */
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
     this.#server = createServer({ key: this.#tls.key, cert: this.#tls.cert }, (req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) sendError(res, new KvHttpError(500, 'InternalServerError', 'fake Key Vault failure'))
         else res.destroy(error as Error)
       })
     })
-    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve))
+    await new Promise<void>((resolve) => this.#server?.listen(port, host, resolve))
     this.#url = `https://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
     return this.#url
   }
@@ -216,12 +219,17 @@ export class FakeKeyVault {
    */
   createPrincipal(permissions: readonly KeyPermission[], keys?: readonly string[]): string {
     const token = `fake-kv-token-${randomBytes(24).toString('base64url')}`
+    this.addPrincipal(token, permissions, keys)
+    return token
+  }
+
+  /** Registers `token` as `createPrincipal` would make it (a fake in a container gets its tokens this way). */
+  addPrincipal(token: string, permissions: readonly KeyPermission[], keys?: readonly string[]): void {
     this.#principals.set(token, {
       objectId: randomUUID(),
       permissions: new Set(permissions),
       keys: keys ? new Set(keys.map((k) => k.toLowerCase())) : undefined,
     })
-    return token
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -249,22 +257,23 @@ export class FakeKeyVault {
         throw new KvHttpError(404, 'NotFound', `The fake Key Vault does not implement ${req.method} ${url.pathname}`)
       const name = parts[1]
       if (!NAME.test(name)) throw new KvHttpError(400, 'BadParameter', `Invalid key name "${name}".`)
+      const vault = req.headers.host ? `https://${req.headers.host}` : this.#url
       const rest = parts.slice(2)
       if (req.method === 'POST' && rest.length === 1 && rest[0] === 'create') {
         this.#authorize(principal, 'create', name)
-        sendJson(res, 200, await this.#create(name, parseJson(body)))
+        sendJson(res, 200, await this.#create(vault, name, parseJson(body)))
         return
       }
       if (req.method === 'GET' && rest.length <= 1) {
         this.#authorize(principal, 'get', name)
-        sendJson(res, 200, this.#bundle(name, this.#version(name, rest[0] ?? '')))
+        sendJson(res, 200, this.#bundle(vault, name, this.#version(name, rest[0] ?? '')))
         return
       }
       if (req.method === 'POST' && rest.length === 2 && (rest[1] === 'wrapkey' || rest[1] === 'unwrapkey')) {
         const operation = rest[1] === 'wrapkey' ? 'wrapKey' : 'unwrapKey'
         this.#authorize(principal, operation, name)
         const version = this.#version(name, rest[0] ?? '')
-        sendJson(res, 200, this.#crypt(name, version, operation, parseJson(body)))
+        sendJson(res, 200, this.#crypt(vault, name, version, operation, parseJson(body)))
         return
       }
       throw new KvHttpError(404, 'NotFound', `The fake Key Vault does not implement ${req.method} ${url.pathname}`)
@@ -286,7 +295,7 @@ export class FakeKeyVault {
     )
   }
 
-  async #create(name: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async #create(vault: string, name: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const kty = body.kty
     if (kty !== 'RSA' && kty !== 'RSA-HSM')
       throw new KvHttpError(400, 'BadParameter', `The fake Key Vault creates RSA keys only (kty "${String(kty)}").`)
@@ -307,7 +316,7 @@ export class FakeKeyVault {
     const key = this.#keys.get(name.toLowerCase()) ?? { name, versions: [] }
     key.versions.push(version)
     this.#keys.set(name.toLowerCase(), key)
-    return this.#bundle(key.name, version)
+    return this.#bundle(vault, key.name, version)
   }
 
   #notFound(name: string): KvHttpError {
@@ -327,15 +336,15 @@ export class FakeKeyVault {
     return version
   }
 
-  #kid(name: string, version: KeyVersion): string {
+  #kid(vault: string, name: string, version: KeyVersion): string {
     const key = this.#keys.get(name.toLowerCase())
-    return `${this.#url}/keys/${key?.name ?? name}/${version.version}`
+    return `${vault}/keys/${key?.name ?? name}/${version.version}`
   }
 
-  #bundle(name: string, version: KeyVersion): Record<string, unknown> {
+  #bundle(vault: string, name: string, version: KeyVersion): Record<string, unknown> {
     return {
       key: {
-        kid: this.#kid(name, version),
+        kid: this.#kid(vault, name, version),
         kty: version.kty,
         key_ops: version.keyOps,
         n: version.jwk.n,
@@ -353,6 +362,7 @@ export class FakeKeyVault {
   }
 
   #crypt(
+    vault: string,
     name: string,
     version: KeyVersion,
     operation: 'wrapKey' | 'unwrapKey',
@@ -391,7 +401,7 @@ export class FakeKeyVault {
         throw new KvHttpError(400, 'BadParameter', 'Error occurred while decrypting the value (wrong key or damaged).')
       }
     }
-    return { kid: this.#kid(name, version), value: output.toString('base64url') }
+    return { kid: this.#kid(vault, name, version), value: output.toString('base64url') }
   }
 }
 

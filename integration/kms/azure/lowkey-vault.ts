@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { GenericContainer, type StartedTestContainer } from 'testcontainers'
+import { connect } from 'node:tls'
+import { Wait } from 'testcontainers'
 import { repoRoot } from '../../setup/paths.js'
 import { startEmulator } from '../child-processes.js'
-import { freePort, waitUntil } from '../ports.js'
+import { startContainer } from '../containers.js'
+import { freePort } from '../ports.js'
 
 export const LOWKEY_VAULT_VERSION = '3.4.33'
 /** Where setup/lowkey-vault-env.sh puts the jar and the exported certificate (same default and override). */
@@ -51,17 +53,50 @@ export async function startLowkeyProcess(): Promise<LowkeyServer> {
   }
 }
 
-/** lowkey-vault in a container (PME_IT_AZURE_IMAGE, default nagyesta/lowkey-vault:3.4.33), port 8443. */
+/**
+ * lowkey-vault in a container (PME_IT_AZURE_IMAGE, default nagyesta/lowkey-vault:3.4.33), port 8443.
+ * It picks the vault by the request's host and port; LOWKEY_VAULT_RELAXED_PORTS makes it ignore the
+ * (randomly mapped) port, so https://localhost:<mapped port> is its default vault.
+ */
 export async function startLowkeyContainer(): Promise<LowkeyServer> {
   const image = process.env.PME_IT_AZURE_IMAGE || DEFAULT_LOWKEY_IMAGE
-  const container: StartedTestContainer = await new GenericContainer(image).withExposedPorts(8443).start()
-  const vaultUrl = `https://localhost:${container.getMappedPort(8443)}`
-  await waitUntil(`lowkey-vault container at ${vaultUrl}`, () => answers(vaultUrl), 90_000)
-  return {
-    vaultUrl,
-    description: `container ${image} at ${vaultUrl}`,
-    stop: async () => {
-      await container.stop()
-    },
+  const container = await startContainer({
+    image,
+    port: 8443,
+    env: { LOWKEY_ARGS: '--LOWKEY_VAULT_RELAXED_PORTS=true' },
+    wait: Wait.forLogMessage(/Started LowkeyVaultApp/),
+    startupTimeoutMs: 120_000,
+  })
+  // Spring Boot logs "Started LowkeyVaultApp" once its HTTPS connector listens.
+  const vaultUrl = `https://localhost:${container.port}`
+  return { vaultUrl, description: `container ${image} at ${vaultUrl}`, stop: () => container.stop() }
+}
+
+/**
+ * The self-signed certificate lowkey-vault's image serves (baked into its jar: the same in every
+ * container of the image), as PEM: read from a throwaway container, which is stopped again.
+ */
+export async function lowkeyImageCertificate(): Promise<string> {
+  const server = await startLowkeyContainer()
+  try {
+    const { port } = new URL(server.vaultUrl)
+    const der = await new Promise<Buffer>((resolve, reject) => {
+      // Reading the certificate to trust it: nothing is sent over this connection.
+      const socket = connect({
+        host: '127.0.0.1',
+        port: Number(port),
+        servername: 'localhost',
+        rejectUnauthorized: false,
+      })
+      socket.once('secureConnect', () => {
+        resolve(socket.getPeerCertificate().raw)
+        socket.destroy()
+      })
+      socket.once('error', reject)
+    })
+    const base64 = der.toString('base64').replace(/.{64}/g, '$&\n')
+    return `-----BEGIN CERTIFICATE-----\n${base64.trimEnd()}\n-----END CERTIFICATE-----\n`
+  } finally {
+    await server.stop()
   }
 }

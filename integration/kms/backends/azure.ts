@@ -1,20 +1,31 @@
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity'
 import { KeyClient } from '@azure/keyvault-keys'
 import type { KmsAdapter } from '@pme/core'
 import { staticTokenCredential } from '@pme/kms-azure'
+import { Wait } from 'testcontainers'
 import {
   ALL_KEY_PERMISSIONS,
   FakeKeyVault,
   type FakeTls,
+  type KeyPermission,
   makeThrowawayCertificate,
   readTls,
   writeCaBundle,
 } from '../azure/fake-key-vault.js'
-import { lowkeyCert, lowkeyEnvScript, startLowkeyContainer, startLowkeyProcess } from '../azure/lowkey-vault.js'
+import {
+  lowkeyCert,
+  lowkeyEnvScript,
+  lowkeyImageCertificate,
+  startLowkeyContainer,
+  startLowkeyProcess,
+} from '../azure/lowkey-vault.js'
 import type { FaultInjector, FaultTuning, ItMode, KmsAccess, KmsBackend, RunningBackend } from '../backend.js'
+import { startContainer } from '../containers.js'
 import { FaultProxy } from '../fault-proxy.js'
 
 /** Every key the harness creates is named `pme-it-<hex>`. */
@@ -24,6 +35,21 @@ const EMULATOR_TOKEN = 'pme-it-any-token'
 
 /** Where prepare() put the fake's throwaway TLS key and certificate (inherited by the test workers). */
 const FAKE_TLS_DIR_VARIABLE = 'PME_IT_AZURE_FAKE_TLS_DIR'
+/** docker mode image of the fake (setup/build-images.sh builds it; there is no public one). */
+const DEFAULT_FAKE_IMAGE = 'localhost/pme-azure-fake:latest'
+
+/**
+ * The fake's principals: an administrator, the suites' principal (what the adapter's README asks
+ * for: get, wrapKey, unwrapKey, on every key) and one whose permissions are on another key only
+ * (refused, 403, on the suites' keys).
+ */
+type FakeRole = 'admin' | 'user' | 'denied'
+type FakeGrant = { permissions: readonly KeyPermission[]; keys?: string[] }
+const FAKE_GRANTS: [FakeRole, FakeGrant][] = [
+  ['admin', { permissions: ALL_KEY_PERMISSIONS }],
+  ['user', { permissions: ['get', 'wrapKey', 'unwrapKey'] }],
+  ['denied', { permissions: ['get', 'wrapKey', 'unwrapKey'], keys: ['pme-it-not-this-key'] }],
+]
 
 function required(name: string): string {
   const value = process.env[name]
@@ -32,9 +58,63 @@ function required(name: string): string {
   return value
 }
 
-/** lowkey-vault runs in docker mode, and in process mode when PME_LOWKEY_VAULT_JAR names its jar (opt-in). */
+type AzureEmulator = 'lowkey-vault' | 'pme-fake'
+
+/**
+ * What serves the vault. docker: PME_IT_AZURE_EMULATOR says what PME_IT_AZURE_IMAGE runs (default
+ * lowkey-vault, the default image's; `pme-fake` for the pme-azure-fake image). process: the fake,
+ * or lowkey-vault when PME_LOWKEY_VAULT_JAR names its jar (opt-in).
+ */
+function azureEmulator(mode: ItMode): AzureEmulator {
+  if (mode !== 'docker') return process.env.PME_LOWKEY_VAULT_JAR ? 'lowkey-vault' : 'pme-fake'
+  const value = process.env.PME_IT_AZURE_EMULATOR || 'lowkey-vault'
+  if (value !== 'lowkey-vault' && value !== 'pme-fake')
+    throw new Error(`PME_IT_AZURE_EMULATOR must be lowkey-vault or pme-fake (got "${value}")`)
+  return value
+}
+
 function usesLowkey(mode: ItMode): boolean {
-  return mode === 'docker' || (mode === 'process' && Boolean(process.env.PME_LOWKEY_VAULT_JAR))
+  return mode !== 'external' && azureEmulator(mode) === 'lowkey-vault'
+}
+
+interface FakeServer {
+  readonly vaultUrl: string
+  readonly description: string
+  stop(): Promise<void>
+}
+
+/** The fake in this worker, on a free loopback port. */
+async function startFakeProcess(tls: FakeTls, tokens: Record<FakeRole, string>): Promise<FakeServer> {
+  const fake = new FakeKeyVault(tls)
+  for (const [role, grant] of FAKE_GRANTS) fake.addPrincipal(tokens[role], grant.permissions, grant.keys)
+  const vaultUrl = await fake.start()
+  return {
+    vaultUrl,
+    description: `FAKE Azure Key Vault (integration/kms/azure/fake-key-vault.ts) at ${vaultUrl}`,
+    stop: () => fake.stop(),
+  }
+}
+
+/** The fake in a container (PME_IT_AZURE_IMAGE, the pme-azure-fake image), serving the same certificate. */
+async function startFakeContainer(tls: FakeTls, tokens: Record<FakeRole, string>): Promise<FakeServer> {
+  const image = process.env.PME_IT_AZURE_IMAGE || DEFAULT_FAKE_IMAGE
+  const principals = Object.fromEntries(FAKE_GRANTS.map(([role, grant]) => [tokens[role], grant]))
+  const container = await startContainer({
+    image,
+    port: 8443,
+    env: { PME_FAKE_KV_PRINCIPALS: JSON.stringify(principals), PME_FAKE_KV_TLS_DIR: '/pme/tls' },
+    contents: [
+      { content: tls.key, target: '/pme/tls/key.pem' },
+      { content: tls.cert, target: '/pme/tls/cert.pem' },
+    ],
+    wait: Wait.forLogMessage(/listening on/),
+  })
+  const vaultUrl = `https://${container.host}:${container.port}`
+  return {
+    vaultUrl,
+    description: `FAKE Azure Key Vault in container ${image} at ${vaultUrl}`,
+    stop: () => container.stop(),
+  }
 }
 
 /**
@@ -99,25 +179,25 @@ async function azureTarget(mode: ItMode): Promise<AzureTarget> {
       `azure backend: no TLS material for the fake Key Vault (${FAKE_TLS_DIR_VARIABLE} unset): the KMS global setup makes it (kms/global-setup.ts → backend.prepare)`,
     )
   const tls = readTls(tlsDir)
-  const fake = new FakeKeyVault(tls)
-  const vaultUrl = await fake.start()
+  const token = () => `fake-kv-token-${randomBytes(24).toString('base64url')}`
+  const tokens = { admin: token(), user: token(), denied: token() }
+  const server = mode === 'docker' ? await startFakeContainer(tls, tokens) : await startFakeProcess(tls, tokens)
   return {
-    vaultUrl,
-    adminCredential: staticTokenCredential(fake.createPrincipal(ALL_KEY_PERMISSIONS)),
-    // What the adapter's README asks for: get, wrapKey, unwrapKey (Key Vault Crypto User), on every key.
-    userToken: fake.createPrincipal(['get', 'wrapKey', 'unwrapKey']),
-    // A principal whose permissions are on another key only: refused (403) on the suites' keys.
-    deniedToken: async () => fake.createPrincipal(['get', 'wrapKey', 'unwrapKey'], ['pme-it-not-this-key']),
+    vaultUrl: server.vaultUrl,
+    adminCredential: staticTokenCredential(tokens.admin),
+    userToken: tokens.user,
+    deniedToken: async () => tokens.denied,
     emulated: true,
     tls,
-    description: `FAKE Azure Key Vault (integration/kms/azure/fake-key-vault.ts) at ${vaultUrl}`,
-    stop: () => fake.stop(),
+    description: server.description,
+    stop: () => server.stop(),
   }
 }
 
 /**
- * The Azure Key Vault backend: the fake (process), lowkey-vault (process with PME_LOWKEY_VAULT_JAR,
- * docker) or a real vault (external, PME_IT_AZURE_*). Keys are RSA 2048; rotation = a new version of
+ * The Azure Key Vault backend: the fake (process; docker with PME_IT_AZURE_EMULATOR=pme-fake),
+ * lowkey-vault (docker by default; process with PME_LOWKEY_VAULT_JAR) or a real vault (external,
+ * PME_IT_AZURE_*). Keys are RSA 2048; rotation = a new version of
  * the same key name (createRsaKey again).
  */
 export class AzureRunningBackend implements RunningBackend {
@@ -225,17 +305,26 @@ export class AzureRunningBackend implements RunningBackend {
 
 export const backend: KmsBackend = {
   name: 'azure',
-  prepare(mode) {
+  async prepare(mode) {
     if (mode === 'external') return
-    if (usesLowkey(mode)) {
-      if (mode === 'process') {
-        const run = spawnSync('bash', [lowkeyEnvScript], { encoding: 'utf8' })
-        if (run.error || run.status !== 0)
-          throw new Error(`azure backend: ${lowkeyEnvScript} failed: ${run.error?.message ?? run.stderr.trim()}`)
-        console.log(`[kms] ${run.stdout.trim()}`)
-      }
+    if (usesLowkey(mode) && mode === 'process') {
+      const run = spawnSync('bash', [lowkeyEnvScript], { encoding: 'utf8' })
+      if (run.error || run.status !== 0)
+        throw new Error(`azure backend: ${lowkeyEnvScript} failed: ${run.error?.message ?? run.stderr.trim()}`)
+      console.log(`[kms] ${run.stdout.trim()}`)
       // Trust lowkey-vault's self-signed certificate in the test workers and the CLI they spawn (only there).
       if (existsSync(lowkeyCert)) process.env.NODE_EXTRA_CA_CERTS ??= lowkeyCert
+      return
+    }
+    if (usesLowkey(mode)) {
+      // The certificate the image serves (the same in every container of it), trusted the same way.
+      const dir = mkdtempSync(path.join(tmpdir(), 'pme-lowkey-cert-'))
+      process.env.NODE_EXTRA_CA_CERTS = writeCaBundle(
+        dir,
+        await lowkeyImageCertificate(),
+        process.env.NODE_EXTRA_CA_CERTS,
+      )
+      process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
       return
     }
     // The fake: a throwaway self-signed certificate, trusted through NODE_EXTRA_CA_CERTS by the test
@@ -244,7 +333,7 @@ export const backend: KmsBackend = {
     process.env[FAKE_TLS_DIR_VARIABLE] = dir
     process.env.NODE_EXTRA_CA_CERTS = writeCaBundle(dir, readTls(dir).cert, process.env.NODE_EXTRA_CA_CERTS)
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
-    console.log(`[kms] azure backend: process mode uses the FAKE Azure Key Vault (throwaway certificate in ${dir})`)
+    console.log(`[kms] azure backend: ${mode} mode uses the FAKE Azure Key Vault (throwaway certificate in ${dir})`)
   },
   start: (mode) => AzureRunningBackend.start(mode),
 }

@@ -10,7 +10,8 @@ const KEY_PREFIX = 'pme-it'
 
 /**
  * The Google Cloud KMS backend (gRPC). Process mode: the harness's Cloud KMS fake (default) or
- * fake-cloud-kms (PME_IT_GCP_EMULATOR=fake-cloud-kms); docker: fake-cloud-kms's image; external:
+ * fake-cloud-kms (PME_IT_GCP_EMULATOR=fake-cloud-kms); docker: fake-cloud-kms's image (default) or
+ * the pme-gcp-fake image (PME_IT_GCP_EMULATOR=pme-fake); external:
  * a real key ring. Master key ids are CryptoKey resource names. Faults are injected by an HTTP/2
  * proxy (gRPC), not the HTTP/1.1 FaultProxy.
  */
@@ -97,7 +98,7 @@ export class GcpRunningBackend implements RunningBackend {
 export const backend: KmsBackend = {
   name: 'gcp',
   prepare(mode) {
-    if (mode !== 'process' || gcpEmulator() !== 'fake-cloud-kms') return
+    if (mode !== 'process' || gcpEmulator(mode) !== 'fake-cloud-kms') return
     const run = spawnSync('bash', [fakeCloudKmsEnvScript], { encoding: 'utf8' })
     if (run.error || run.status !== 0)
       throw new Error(`gcp backend: ${fakeCloudKmsEnvScript} failed: ${run.error?.message ?? run.stderr.trim()}`)

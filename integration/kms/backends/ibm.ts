@@ -1,18 +1,33 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import type { KmsAdapter } from '@pme/core'
+import { Wait } from 'testcontainers'
 import type { FaultTuning, ItMode, KmsAccess, KmsBackend, RunningBackend } from '../backend.js'
-import { FakeKeyProtect } from '../ibm/fake-key-protect.js'
+import { startContainer } from '../containers.js'
+import { FakeKeyProtect, type KpRole } from '../ibm/fake-key-protect.js'
 import { KeyProtectAdmin } from '../ibm/kp-admin.js'
 
 /** Every root key the harness creates is named `pme-it-<hex>`. */
 const KEY_PREFIX = 'pme-it'
 const PUBLIC_IAM_URL = 'https://iam.cloud.ibm.com/identity/token'
+/** docker mode image of the fake (setup/build-images.sh builds it; no Key Protect image exists). */
+const DEFAULT_FAKE_IMAGE = 'localhost/pme-ibm-fake:latest'
+
+/**
+ * The fake's principals: the suites' (Writer on the instance: it also creates and rotates keys) and
+ * a service ID whose only role is Reader on a key that is not the suites' (IAM lets it log in).
+ */
+type FakePrincipal = 'user' | 'denied'
+type FakeGrant = { role: KpRole; keys?: string[] }
+const FAKE_GRANTS: [FakePrincipal, FakeGrant][] = [
+  ['user', { role: 'Writer' }],
+  ['denied', { role: 'Reader', keys: ['00000000-0000-4000-8000-000000000000'] }],
+]
 
 /**
  * Where the suites' Key Protect is. process mode: the FAKE (integration/kms/ibm/fake-key-protect.ts,
  * written from IBM's published API; no emulator exists) started in the test worker on a free
- * loopback port. external mode: a real instance from PME_IT_IBM_* variables. docker mode: not
- * applicable (there is no Key Protect image), refused with a message.
+ * loopback port. docker mode: the same fake in a container (the pme-ibm-fake image, built by
+ * setup/build-images.sh). external mode: a real instance from PME_IT_IBM_* variables.
  */
 interface IbmTarget {
   readonly instanceUrl: string
@@ -22,7 +37,8 @@ interface IbmTarget {
   readonly apiKey: string
   readonly deniedApiKey: () => Promise<string>
   readonly keyPool: string[]
-  readonly fake: FakeKeyProtect | undefined
+  /** True for the fake (process and docker): its ciphertexts say their key version. */
+  readonly fake: boolean
   readonly description: string
   stop(): Promise<void>
 }
@@ -34,11 +50,39 @@ function required(name: string): string {
   return value
 }
 
+interface FakeServer {
+  readonly url: string
+  readonly description: string
+  stop(): Promise<void>
+}
+
+type FakeKeys = Record<FakePrincipal, string>
+
+async function startFakeProcess(instanceId: string, apiKeys: FakeKeys): Promise<FakeServer> {
+  const fake = new FakeKeyProtect({ instanceId })
+  for (const [who, grant] of FAKE_GRANTS) fake.addApiKey(apiKeys[who], grant.role, grant.keys)
+  const url = await fake.start()
+  return {
+    url,
+    description: `FAKE Key Protect (integration/kms/ibm/fake-key-protect.ts) at ${url}`,
+    stop: () => fake.stop(),
+  }
+}
+
+async function startFakeContainer(instanceId: string, apiKeys: FakeKeys): Promise<FakeServer> {
+  const image = process.env.PME_IT_IBM_IMAGE || DEFAULT_FAKE_IMAGE
+  const grants = Object.fromEntries(FAKE_GRANTS.map(([who, grant]) => [apiKeys[who], grant]))
+  const container = await startContainer({
+    image,
+    port: 8080,
+    env: { PME_FAKE_KP_INSTANCE_ID: instanceId, PME_FAKE_KP_API_KEYS: JSON.stringify(grants) },
+    wait: Wait.forLogMessage(/listening on/),
+  })
+  const url = `http://${container.host}:${container.port}`
+  return { url, description: `FAKE Key Protect in container ${image} at ${url}`, stop: () => container.stop() }
+}
+
 async function ibmTarget(mode: ItMode): Promise<IbmTarget> {
-  if (mode === 'docker')
-    throw new Error(
-      'ibm backend: docker mode is not applicable (no IBM Key Protect image or emulator exists); use PME_IT_MODE=process (the fake) or external (a real instance)',
-    )
   if (mode === 'external') {
     const instanceUrl = required('PME_IT_IBM_INSTANCE_URL').replace(/\/+$/, '')
     const deniedApiKey = process.env.PME_IT_IBM_DENIED_API_KEY
@@ -55,28 +99,29 @@ async function ibmTarget(mode: ItMode): Promise<IbmTarget> {
         .split(',')
         .map((id) => id.trim())
         .filter(Boolean),
-      fake: undefined,
+      fake: false,
       description: `external Key Protect at ${instanceUrl}`,
       stop: async () => {},
     }
   }
-  const fake = new FakeKeyProtect()
-  const url = await fake.start()
+  const instanceId = randomUUID()
+  const apiKeys = { user: randomBytes(30).toString('base64url'), denied: randomBytes(30).toString('base64url') }
+  const server =
+    mode === 'docker' ? await startFakeContainer(instanceId, apiKeys) : await startFakeProcess(instanceId, apiKeys)
   return {
-    instanceUrl: url,
-    instanceId: fake.instanceId,
-    iamUrl: fake.iamUrl,
-    apiKey: fake.createApiKey('Writer'),
-    // A service ID whose only role is Reader on a key that is not the suites' (IAM lets it log in).
-    deniedApiKey: async () => fake.createApiKey('Reader', ['00000000-0000-4000-8000-000000000000']),
+    instanceUrl: server.url,
+    instanceId,
+    iamUrl: `${server.url}/identity/token`,
+    apiKey: apiKeys.user,
+    deniedApiKey: async () => apiKeys.denied,
     keyPool: [],
-    fake,
-    description: `FAKE Key Protect (integration/kms/ibm/fake-key-protect.ts) at ${url}`,
-    stop: () => fake.stop(),
+    fake: true,
+    description: server.description,
+    stop: () => server.stop(),
   }
 }
 
-/** The running IBM Key Protect backend; `target.fake` is set in process mode (IBM verified against the fake). */
+/** The running IBM Key Protect backend; `target.fake` is true in process and docker mode (IBM verified against the fake). */
 export class IbmRunningBackend implements RunningBackend {
   readonly name = 'ibm'
   readonly baseUrl: string
@@ -152,12 +197,8 @@ export class IbmRunningBackend implements RunningBackend {
 export const backend: KmsBackend = {
   name: 'ibm',
   prepare(mode) {
-    if (mode === 'process')
-      console.log('[kms] ibm backend: process mode uses the FAKE Key Protect (no emulator exists)')
+    if (mode !== 'external')
+      console.log(`[kms] ibm backend: ${mode} mode uses the FAKE Key Protect (no emulator exists)`)
   },
-  skipReason: (mode) =>
-    mode === 'docker'
-      ? 'docker mode is not applicable to IBM Key Protect (no image or emulator exists): use process (the fake) or external'
-      : undefined,
   start: (mode) => IbmRunningBackend.start(mode),
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { repoRoot } from '../../setup/paths.js'
+import type { ItMode } from '../backend.js'
 import { spawnTracked, stopTracked } from '../child-processes.js'
 import { freePort, waitUntil } from '../ports.js'
 
@@ -18,17 +19,20 @@ export const fakeCloudKmsEnvScript = path.join(repoRoot, 'integration', 'setup',
 /** The harness's own Cloud KMS fake (gRPC, with IAM), see fake-kms-server.mjs. */
 export const pmeFakeScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fake-kms-server.mjs')
 
-/** Which emulator process mode runs: PME_IT_GCP_EMULATOR, `pme-fake` (default) or `fake-cloud-kms`. */
+/**
+ * PME_IT_GCP_EMULATOR, `pme-fake` or `fake-cloud-kms`: which emulator process mode runs (default
+ * pme-fake), or what docker mode's image runs (default fake-cloud-kms, the default image's).
+ */
 export type GcpEmulator = 'pme-fake' | 'fake-cloud-kms'
-export function gcpEmulator(env: NodeJS.ProcessEnv = process.env): GcpEmulator {
-  const value = env.PME_IT_GCP_EMULATOR || 'pme-fake'
+export function gcpEmulator(mode: ItMode, env: NodeJS.ProcessEnv = process.env): GcpEmulator {
+  const value = env.PME_IT_GCP_EMULATOR || (mode === 'docker' ? 'fake-cloud-kms' : 'pme-fake')
   if (value !== 'pme-fake' && value !== 'fake-cloud-kms') {
     throw new Error(`PME_IT_GCP_EMULATOR must be pme-fake or fake-cloud-kms (got "${value}")`)
   }
   return value
 }
 
-export interface GcpEmulatorProcess {
+export interface GcpEmulatorServer {
   /** `http://127.0.0.1:<port>` (plaintext gRPC). */
   readonly endpoint: string
   readonly description: string
@@ -44,7 +48,7 @@ export interface GcpEmulatorProcess {
 export async function startGcpEmulator(
   emulator: GcpEmulator,
   principals: Record<string, string>,
-): Promise<GcpEmulatorProcess> {
+): Promise<GcpEmulatorServer> {
   const port = await freePort()
   const workDir = mkdtempSync(path.join(tmpdir(), 'pme-gcp-kms-'))
   const listen = `127.0.0.1:${port}`

@@ -23,8 +23,15 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const adapterEntry = fileURLToPath(import.meta.resolve('@pme/kms-gcp'))
-const kmsEntry = createRequire(adapterEntry).resolve('@google-cloud/kms')
+/** @google-cloud/kms (for its protos and google-gax): the adapter's in the workspace, a direct dependency in the image. */
+function resolveKms() {
+  try {
+    return createRequire(fileURLToPath(import.meta.resolve('@pme/kms-gcp'))).resolve('@google-cloud/kms')
+  } catch {
+    return createRequire(import.meta.url).resolve('@google-cloud/kms')
+  }
+}
+const kmsEntry = resolveKms()
 const gaxEntry = createRequire(kmsEntry).resolve('google-gax')
 const gax = createRequire(kmsEntry)('google-gax')
 const { grpc } = gax

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { GenericContainer, type StartedTestContainer, Wait } from 'testcontainers'
+import { Wait } from 'testcontainers'
 import type { ItMode } from '../backend.js'
-import { gcpEmulator, startGcpEmulator } from './fake-kms-process.js'
+import { startContainer } from '../containers.js'
+import { type GcpEmulatorServer, gcpEmulator, startGcpEmulator } from './fake-kms-process.js'
 import { ENCRYPTER_DECRYPTER, GcpAdmin } from './gcp-admin.js'
 
 /** Docker mode's default image (users with Docker Hub); PME_IT_GCP_IMAGE overrides it. */
@@ -35,35 +36,39 @@ export interface GcpTarget {
 
 const token = (what: string) => `pme-it-${what}-${randomBytes(16).toString('hex')}`
 
-/** The target of `mode`; in process mode, PME_IT_GCP_EMULATOR picks the emulator. */
+/**
+ * The emulator in a container: PME_IT_GCP_IMAGE (default fake-cloud-kms's image), which
+ * PME_IT_GCP_EMULATOR says what it runs (default fake-cloud-kms; `pme-fake` for the pme-gcp-fake
+ * image). Both listen for gRPC on 9010 and log a line with "listening" when they do.
+ */
+async function startGcpContainer(principals: Record<string, string>): Promise<GcpEmulatorServer> {
+  const image = process.env.PME_IT_GCP_IMAGE || DEFAULT_FAKE_CLOUD_KMS_IMAGE
+  const emulator = gcpEmulator('docker')
+  const container = await startContainer({
+    image,
+    port: 9010,
+    env: emulator === 'pme-fake' ? { PME_FAKE_GCP_PRINCIPALS: JSON.stringify(principals) } : {},
+    wait: Wait.forLogMessage(/listening/),
+  })
+  const endpoint = `http://${container.host}:${container.port}`
+  return {
+    endpoint,
+    description: `container ${image} (${emulator}) at ${endpoint}`,
+    enforcesIam: emulator === 'pme-fake',
+    stop: () => container.stop(),
+  }
+}
+
+/** The target of `mode`; PME_IT_GCP_EMULATOR picks the emulator (process) or says what the image runs (docker). */
 export async function gcpTarget(mode: ItMode): Promise<GcpTarget> {
   if (mode === 'external') return externalTarget()
   const userToken = token('user')
   const deniedToken = token('denied')
-  let endpoint: string
-  let description: string
-  let enforcesIam: boolean
-  let stopServer: () => Promise<void>
-  if (mode === 'docker') {
-    const image = process.env.PME_IT_GCP_IMAGE || DEFAULT_FAKE_CLOUD_KMS_IMAGE
-    const container: StartedTestContainer = await new GenericContainer(image)
-      .withExposedPorts(9010)
-      .withWaitStrategy(Wait.forListeningPorts())
-      .start()
-    endpoint = `http://${container.getHost()}:${container.getMappedPort(9010)}`
-    description = `container ${image} at ${endpoint}`
-    enforcesIam = false
-    stopServer = async () => {
-      await container.stop()
-    }
-  } else {
-    const server = await startGcpEmulator(gcpEmulator(), {
-      [userToken]: USER_MEMBER,
-      [deniedToken]: DENIED_MEMBER,
-    })
-    ;({ endpoint, description, enforcesIam } = server)
-    stopServer = () => server.stop()
-  }
+  const principals = { [userToken]: USER_MEMBER, [deniedToken]: DENIED_MEMBER }
+  const server =
+    mode === 'docker' ? await startGcpContainer(principals) : await startGcpEmulator(gcpEmulator(mode), principals)
+  const { endpoint, description, enforcesIam } = server
+  const stopServer = () => server.stop()
   const admin = new GcpAdmin(endpoint)
   try {
     const keyRing = await admin.createKeyRing(PROJECT, LOCATION, 'pme-it')

@@ -57,6 +57,8 @@ interface RootKey {
 export interface FakeKeyProtectOptions {
   /** Lifetime of issued IAM access tokens (default 3600 s, as IAM's). */
   tokenTtlSeconds?: number
+  /** The instance GUID to serve (default: a random one). */
+  instanceId?: string
 }
 
 const ERROR_TYPE = 'application/vnd.ibm.kms.error+json'
@@ -78,7 +80,7 @@ const b64url = (data: Buffer | string) => Buffer.from(data).toString('base64url'
 
 export class FakeKeyProtect {
   /** The Key Protect instance GUID this fake serves. */
-  readonly instanceId = randomUUID()
+  readonly instanceId: string
   readonly #apiKeys = new Map<string, Principal>()
   readonly #keys = new Map<string, RootKey>()
   readonly #signingKey = randomBytes(32)
@@ -90,6 +92,7 @@ export class FakeKeyProtect {
 
   constructor(options: FakeKeyProtectOptions = {}) {
     this.#ttl = options.tokenTtlSeconds ?? 3600
+    this.instanceId = options.instanceId ?? randomUUID()
   }
 
   /** Base URL of both Key Protect (`/api/v2/...`) and IAM (`/identity/token`). */
@@ -101,14 +104,15 @@ export class FakeKeyProtect {
     return `${this.#url}/identity/token`
   }
 
-  async start(): Promise<string> {
+  /** Listens on `host:port` (default: a free loopback port); returns the base URL. */
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) sendJson(res, 500, errorBody('Internal Server Error', undefined))
         else res.destroy(error as Error)
       })
     })
-    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve))
+    await new Promise<void>((resolve) => this.#server?.listen(port, host, resolve))
     this.#url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
     return this.#url
   }
@@ -123,8 +127,13 @@ export class FakeKeyProtect {
   /** A new API key (as of a service ID) with `role` on every key of the instance, or on `keys` only. */
   createApiKey(role: KpRole, keys?: readonly string[]): string {
     const apiKey = randomBytes(30).toString('base64url')
-    this.#apiKeys.set(apiKey, { iamId: `iam-ServiceId-${randomUUID()}`, role, keys: keys ? new Set(keys) : undefined })
+    this.addApiKey(apiKey, role, keys)
     return apiKey
+  }
+
+  /** Registers `apiKey` as `createApiKey` would make it (a fake in a container gets its keys this way). */
+  addApiKey(apiKey: string, role: KpRole, keys?: readonly string[]): void {
+    this.#apiKeys.set(apiKey, { iamId: `iam-ServiceId-${randomUUID()}`, role, keys: keys ? new Set(keys) : undefined })
   }
 
   /** The version number a fake ciphertext names (1 = the key's first version), or undefined. */

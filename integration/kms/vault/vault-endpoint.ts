@@ -1,5 +1,7 @@
-import { GenericContainer, type StartedTestContainer, Wait } from 'testcontainers'
+import { randomBytes } from 'node:crypto'
+import { Wait } from 'testcontainers'
 import type { ItMode } from '../backend.js'
+import { startContainer } from '../containers.js'
 import { startOpenBao, type VaultServer } from './openbao-process.js'
 
 /** Where the suite's Vault is and who administers it; `stop` releases what the mode started. */
@@ -19,24 +21,19 @@ function required(name: string): string {
   return value
 }
 
-async function startContainer(): Promise<VaultServer> {
+/** Vault (or OpenBao) in dev mode in a container; the image's entry point takes `server -dev ...`. */
+async function startVaultContainer(): Promise<VaultServer> {
   const image = process.env.PME_IT_VAULT_IMAGE || DEFAULT_VAULT_IMAGE
-  const rootToken = `root-${Math.random().toString(36).slice(2)}`
-  // hashicorp/vault images take `server -dev` the same way, with the `vault` binary as entry point.
-  const container: StartedTestContainer = await new GenericContainer(image)
-    .withCommand(['server', '-dev', `-dev-root-token-id=${rootToken}`, '-dev-listen-address=0.0.0.0:8200'])
-    .withExposedPorts(8200)
-    .withWaitStrategy(Wait.forHttp('/v1/sys/health', 8200).forStatusCode(200))
-    .start()
-  const address = `http://${container.getHost()}:${container.getMappedPort(8200)}`
-  return {
-    address,
-    rootToken,
-    description: `container ${image} at ${address}`,
-    stop: async () => {
-      await container.stop()
-    },
-  }
+  const rootToken = `root-${randomBytes(12).toString('hex')}`
+  // openbao/openbao and hashicorp/vault run `<bao|vault> server <args>` for `server <args>`; so does pme-openbao.
+  const container = await startContainer({
+    image,
+    port: 8200,
+    command: ['server', '-dev', `-dev-root-token-id=${rootToken}`, '-dev-listen-address=0.0.0.0:8200'],
+    wait: Wait.forHttp('/v1/sys/health', 8200).forStatusCode(200),
+  })
+  const address = `http://${container.host}:${container.port}`
+  return { address, rootToken, description: `container ${image} at ${address}`, stop: () => container.stop() }
 }
 
 /** The Vault the suites run against, in the chosen mode. */
@@ -53,6 +50,6 @@ export async function vaultTarget(mode: ItMode): Promise<VaultTarget> {
       stop: async () => {},
     }
   }
-  const server = mode === 'docker' ? await startContainer() : await startOpenBao()
+  const server = mode === 'docker' ? await startVaultContainer() : await startOpenBao()
   return { ...server, mount: 'transit', namespace: undefined, ephemeral: true }
 }
