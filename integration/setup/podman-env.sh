@@ -77,13 +77,15 @@ start_service() {
   rm -f "$socket"
   nohup podman system service --time=0 "unix://$socket" >"$log_file" 2>&1 &
   echo $! >"$pid_file"
-  for _ in $(seq 1 100); do
-    if [ -S "$socket" ] && podman --url "unix://$socket" version >/dev/null 2>&1; then return 0; fi
+  # Usually up in a second; a loaded machine or podman's first run (storage set-up) can take much longer.
+  local deadline=$((SECONDS + 120))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    if [ -S "$socket" ] && timeout 20 podman --url "unix://$socket" version >/dev/null 2>&1; then return 0; fi
     [ -n "$(service_pid)" ] || break
-    sleep 0.2
+    sleep 0.5
   done
   cat "$log_file" >&2
-  fail "podman system service did not come up on $socket (log: $log_file)"
+  fail "podman system service did not come up on $socket within 120 s (log: $log_file)"
 }
 
 stop_service() {
