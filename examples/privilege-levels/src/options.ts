@@ -14,7 +14,7 @@ export const USAGE = `usage: pnpm demo [--server] [--json] [--ascii] [--rows <n>
 Writes a people table encrypted with one master key per privilege level (PUBLIC < INTERNAL <
 CONFIDENTIAL < RESTRICTED), reads it back with each token and projection, and prints who read what.
 
-  --server    go through the HTTP KMS (@pme/kms-server on 127.0.0.1, client @pme/kms-http)
+  --server    go through the HTTP KMS: pme kms serve on 127.0.0.1, client @pme/kms-http
               instead of the embedded in-memory KMS
   --json      print the matrix as JSON
   --ascii     mark cells "yes"/"no" instead of ✓/✗

@@ -47,7 +47,10 @@ export function mapHttpStatus(
   if (status === 429 || status >= 500) return new TransientHttpKmsError(`HTTP ${status}`)
   const error = apiError(body)
   const detail = error ? `${error.code}: ${fromServer(error.message, token)}` : 'not a pme KMS answer'
-  if (status === 401 || status === 403) return new KmsAccessDeniedError(`${what} refused (HTTP ${status} ${detail})`)
+  // The server's message would repeat the operation and key `what` names: its code says the rest.
+  if (status === 401 || status === 403) {
+    return new KmsAccessDeniedError(`${what} refused (HTTP ${status}${error ? ` ${error.code}` : ''})`)
+  }
   if (status === 404 && error?.code === 'key_not_found')
     return new KmsKeyNotFoundError(`${what}: no such master key (HTTP 404)`)
   if (status === 404) return new KmsError(`${what}: no pme KMS API at this URL (HTTP 404 ${detail})`)

@@ -44,7 +44,7 @@ describe('HttpKmsClient against @pme/kms-server', () => {
     )
     expect(error).toBeInstanceOf(KmsAccessDeniedError)
     expect(error.message).toBe(
-      `http KMS ${served.url}: unwrap with master key "INTERNAL" refused (HTTP 401 token_required: unwrap with master key "INTERNAL" needs an access token (x-api-key))`,
+      `http KMS ${served.url}: unwrap with master key "INTERNAL" refused (HTTP 401 token_required)`,
     )
   })
 
@@ -53,7 +53,7 @@ describe('HttpKmsClient against @pme/kms-server', () => {
     const error = await failure(client(TOKENS.CONFIDENTIAL).unwrapKey(wrapped, 'RESTRICTED'))
     expect(error).toBeInstanceOf(KmsAccessDeniedError)
     expect(error.message).toBe(
-      `http KMS ${served.url}: unwrap with master key "RESTRICTED" refused (HTTP 403 access_denied: the access token may not unwrap with master key "RESTRICTED")`,
+      `http KMS ${served.url}: unwrap with master key "RESTRICTED" refused (HTTP 403 access_denied)`,
     )
     expectNoSecrets(error, SECRETS, [...Object.values(TOKENS), wrapped])
   })
