@@ -52,6 +52,11 @@ export interface RunningBackend {
   /** A principal the backend refuses for `masterKeyId` (to test KmsAccessDenied). */
   deniedAccess(masterKeyId: string): Promise<KmsAccess>
   /**
+   * Why no principal can be refused at all, for an emulator that checks no permissions
+   * (fake-cloud-kms, lowkey-vault): the access-denied test is then skipped with this reason.
+   */
+  readonly cannotDeny?: string | undefined
+  /**
    * The same principal, reaching the backend through another base URL (a fault-injecting proxy).
    * With `tuning`, the returned settings must make the adapter use exactly that retry limit and
    * request timeout (the fault tests count attempts and wait for timeouts).

@@ -80,11 +80,15 @@ start_service() {
   # Usually up in a second; a loaded machine or podman's first run (storage set-up) can take much longer.
   local deadline=$((SECONDS + 120))
   while [ "$SECONDS" -lt "$deadline" ]; do
-    if [ -S "$socket" ] && timeout 20 podman --url "unix://$socket" version >/dev/null 2>&1; then return 0; fi
+    # The Docker API's ping, as testcontainers sends it (the podman client can wait on its own locks).
+    if [ -S "$socket" ] && curl -sSf --max-time 10 --unix-socket "$socket" http://podman/_ping >/dev/null 2>"$dir/probe.log"; then
+      return 0
+    fi
     [ -n "$(service_pid)" ] || break
     sleep 0.5
   done
-  cat "$log_file" >&2
+  cat "$log_file" "$dir/probe.log" >&2
+  ps -eo pid,etime,cmd | grep -E '[p]odman|[c]onmon' >&2 || true
   fail "podman system service did not come up on $socket within 120 s (log: $log_file)"
 }
 

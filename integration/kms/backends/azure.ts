@@ -129,6 +129,8 @@ interface AzureTarget {
   /** The suites' principal as a static bearer token; undefined = DefaultAzureCredential (external). */
   readonly userToken: string | undefined
   readonly deniedToken: () => Promise<string>
+  /** Why no principal can be refused (lowkey-vault checks no tokens). */
+  readonly cannotDeny?: string
   /** Skip the challenge resource check (the vault is not under vault.azure.net). */
   readonly emulated: boolean
   /** The TLS material the fake serves with (the fault proxy serves the same certificate). */
@@ -136,6 +138,10 @@ interface AzureTarget {
   readonly description: string
   stop(): Promise<void>
 }
+
+const LOWKEY_CANNOT_DENY =
+  'lowkey-vault checks no bearer tokens (no RBAC, no access policies), so no principal can be refused; ' +
+  'the fake (PME_IT_AZURE_EMULATOR=pme-fake) checks them'
 
 async function azureTarget(mode: ItMode): Promise<AzureTarget> {
   if (mode === 'external') {
@@ -162,11 +168,9 @@ async function azureTarget(mode: ItMode): Promise<AzureTarget> {
       adminCredential: staticTokenCredential(EMULATOR_TOKEN),
       userToken: EMULATOR_TOKEN,
       deniedToken: async () => {
-        throw new Error(
-          'GAP azure: lowkey-vault does not check bearer tokens (no RBAC, no access policies), so no principal can be ' +
-            'refused; the fake (process mode without PME_LOWKEY_VAULT_JAR) checks them.',
-        )
+        throw new Error(`azure: ${LOWKEY_CANNOT_DENY}`)
       },
+      cannotDeny: LOWKEY_CANNOT_DENY,
       emulated: true,
       tls: undefined,
       description: server.description,
@@ -204,6 +208,7 @@ export class AzureRunningBackend implements RunningBackend {
   readonly name = 'azure'
   readonly access: KmsAccess
   readonly baseUrl: string
+  readonly cannotDeny: string | undefined
   readonly #keys = new Map<string, string[]>()
   readonly #admin: KeyClient
 
@@ -213,6 +218,7 @@ export class AzureRunningBackend implements RunningBackend {
     readonly target: AzureTarget,
   ) {
     this.baseUrl = target.vaultUrl
+    this.cannotDeny = target.cannotDeny
     this.#admin = new KeyClient(target.vaultUrl, target.adminCredential, {
       disableChallengeResourceVerification: target.emulated,
     })

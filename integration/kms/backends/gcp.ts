@@ -19,6 +19,7 @@ export class GcpRunningBackend implements RunningBackend {
   readonly name = 'gcp'
   readonly baseUrl: string
   readonly access: KmsAccess
+  readonly cannotDeny: string | undefined
   readonly #keys: string[] = []
 
   private constructor(
@@ -28,6 +29,7 @@ export class GcpRunningBackend implements RunningBackend {
   ) {
     this.baseUrl = target.endpoint ?? 'https://cloudkms.googleapis.com'
     this.access = this.accessWith(target.userToken)
+    this.cannotDeny = target.noIam ? target.noDeniedReason : undefined
   }
 
   static async start(mode: ItMode): Promise<GcpRunningBackend> {

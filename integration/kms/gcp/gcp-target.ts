@@ -27,6 +27,8 @@ export interface GcpTarget {
   readonly deniedToken: string | undefined
   /** Why there is no denied principal, when there is none. */
   readonly noDeniedReason?: string
+  /** The emulator checks no permissions: no principal can be refused (not a missing setting). */
+  readonly noIam?: boolean
   readonly admin: GcpAdmin
   /** Emulator targets start empty and go away with stop(); external ones keep what was made. */
   readonly ephemeral: boolean
@@ -78,7 +80,9 @@ export async function gcpTarget(mode: ItMode): Promise<GcpTarget> {
       keyRing,
       userToken: enforcesIam ? userToken : undefined,
       deniedToken: enforcesIam ? deniedToken : undefined,
-      ...(enforcesIam ? {} : { noDeniedReason: `${description} has no IAM: every caller may use every key` }),
+      ...(enforcesIam
+        ? {}
+        : { noIam: true, noDeniedReason: `${description} has no IAM: every caller may use every key` }),
       admin,
       ephemeral: true,
       description,
