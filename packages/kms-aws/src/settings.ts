@@ -1,4 +1,10 @@
-import { DEFAULT_KMS_VALUE, type KmsAdapterSettings, type KmsConnectionConfig, UsageError } from '@pme/core'
+import {
+  DEFAULT_KMS_VALUE,
+  integerSetting,
+  type KmsAdapterSettings,
+  type KmsConnectionConfig,
+  UsageError,
+} from '@pme/core'
 
 /** The adapter's settings, parsed and checked once (pme.config.json `kms.settings`, all strings). */
 export interface AwsKmsSettings {
@@ -25,16 +31,6 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000
 
 const CONTEXT_PREFIX = 'encryptionContext.'
-
-function positiveInt(settings: KmsAdapterSettings, name: string, fallback: number): number {
-  const raw = settings[name]
-  if (raw === undefined || raw === '') return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < 1) {
-    throw new UsageError(`aws KMS setting ${name} must be a positive integer, got "${raw}"`)
-  }
-  return value
-}
 
 function encryptionContext(settings: KmsAdapterSettings): Record<string, string> {
   const context: Record<string, string> = {}
@@ -81,9 +77,21 @@ export function parseSettings(settings: KmsAdapterSettings): AwsKmsSettings {
     ...(endpoint ? { endpoint } : {}),
     ...(profile ? { profile } : {}),
     credentials: credentials(settings),
-    maxAttempts: positiveInt(settings, 'maxAttempts', DEFAULT_MAX_ATTEMPTS),
-    requestTimeoutMs: positiveInt(settings, 'requestTimeoutMs', DEFAULT_REQUEST_TIMEOUT_MS),
-    connectionTimeoutMs: positiveInt(settings, 'connectionTimeoutMs', DEFAULT_CONNECTION_TIMEOUT_MS),
+    maxAttempts: integerSetting(settings, 'maxAttempts', {
+      adapter: 'aws KMS',
+      fallback: DEFAULT_MAX_ATTEMPTS,
+      min: 1,
+    }),
+    requestTimeoutMs: integerSetting(settings, 'requestTimeoutMs', {
+      adapter: 'aws KMS',
+      fallback: DEFAULT_REQUEST_TIMEOUT_MS,
+      min: 1,
+    }),
+    connectionTimeoutMs: integerSetting(settings, 'connectionTimeoutMs', {
+      adapter: 'aws KMS',
+      fallback: DEFAULT_CONNECTION_TIMEOUT_MS,
+      min: 1,
+    }),
     encryptionContext: encryptionContext(settings),
   }
 }

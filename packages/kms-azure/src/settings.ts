@@ -1,4 +1,10 @@
-import { DEFAULT_KMS_VALUE, type KmsAdapterSettings, type KmsConnectionConfig, UsageError } from '@pme/core'
+import {
+  DEFAULT_KMS_VALUE,
+  integerSetting,
+  type KmsAdapterSettings,
+  type KmsConnectionConfig,
+  UsageError,
+} from '@pme/core'
 
 /** Key wrap algorithms: RSA-OAEP-256 (default) and RSA-OAEP for RSA keys, A256KW for Managed HSM AES keys. */
 export const WRAP_ALGORITHMS = ['RSA-OAEP-256', 'RSA-OAEP', 'A256KW'] as const
@@ -33,15 +39,6 @@ export interface AzureKmsSettings {
 export const DEFAULT_RETRY_ATTEMPTS = 4
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 
-function integer(settings: KmsAdapterSettings, name: string, fallback: number, min: number): number {
-  const raw = settings[name]
-  if (raw === undefined || raw === '') return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min)
-    throw new UsageError(`azure KMS setting ${name} must be an integer >= ${min}, got "${raw}"`)
-  return value
-}
-
 function boolean(settings: KmsAdapterSettings, name: string): boolean {
   const raw = settings[name]
   if (raw === undefined || raw === '' || raw === 'false') return false
@@ -75,10 +72,18 @@ export function parseSettings(settings: KmsAdapterSettings): AzureKmsSettings {
     tenantId: settings.tenantId || undefined,
     managedIdentityClientId: settings.managedIdentityClientId || undefined,
     disableChallengeResourceVerification: boolean(settings, 'disableChallengeResourceVerification'),
-    retryAttempts: integer(settings, 'retryAttempts', DEFAULT_RETRY_ATTEMPTS, 1),
-    retryBaseDelayMs: integer(settings, 'retryBaseDelayMs', 100, 0),
-    retryMaxDelayMs: integer(settings, 'retryMaxDelayMs', 2_000, 0),
-    requestTimeoutMs: integer(settings, 'requestTimeoutMs', DEFAULT_REQUEST_TIMEOUT_MS, 1),
+    retryAttempts: integerSetting(settings, 'retryAttempts', {
+      adapter: 'azure KMS',
+      fallback: DEFAULT_RETRY_ATTEMPTS,
+      min: 1,
+    }),
+    retryBaseDelayMs: integerSetting(settings, 'retryBaseDelayMs', { adapter: 'azure KMS', fallback: 100, min: 0 }),
+    retryMaxDelayMs: integerSetting(settings, 'retryMaxDelayMs', { adapter: 'azure KMS', fallback: 2_000, min: 0 }),
+    requestTimeoutMs: integerSetting(settings, 'requestTimeoutMs', {
+      adapter: 'azure KMS',
+      fallback: DEFAULT_REQUEST_TIMEOUT_MS,
+      min: 1,
+    }),
   }
 }
 

@@ -1,4 +1,10 @@
-import { DEFAULT_KMS_VALUE, type KmsAdapterSettings, type KmsConnectionConfig, UsageError } from '@pme/core'
+import {
+  DEFAULT_KMS_VALUE,
+  integerSetting,
+  type KmsAdapterSettings,
+  type KmsConnectionConfig,
+  UsageError,
+} from '@pme/core'
 
 /** Where the client connects: Google's endpoint (TLS) or another one (an emulator: plaintext). */
 export interface GcpEndpoint {
@@ -30,16 +36,6 @@ export const DEFAULT_RETRY_ATTEMPTS = 4
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 export const GOOGLE_ENDPOINT = 'cloudkms.googleapis.com'
 
-function positiveInt(settings: KmsAdapterSettings, name: string, fallback: number): number {
-  const raw = settings[name]
-  if (raw === undefined || raw === '') return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < 1) {
-    throw new UsageError(`gcp KMS setting ${name} must be a positive integer, got "${raw}"`)
-  }
-  return value
-}
-
 export function parseSettings(settings: KmsAdapterSettings): GcpKmsSettings {
   const { endpoint, keyFilename, additionalAuthenticatedData } = settings
   if (endpoint) parseEndpoint(endpoint, 'endpoint')
@@ -49,10 +45,18 @@ export function parseSettings(settings: KmsAdapterSettings): GcpKmsSettings {
     ...(additionalAuthenticatedData
       ? { additionalAuthenticatedData: new Uint8Array(Buffer.from(additionalAuthenticatedData, 'utf8')) }
       : {}),
-    retryAttempts: positiveInt(settings, 'retryAttempts', DEFAULT_RETRY_ATTEMPTS),
-    requestTimeoutMs: positiveInt(settings, 'requestTimeoutMs', DEFAULT_REQUEST_TIMEOUT_MS),
-    retryBaseDelayMs: positiveInt(settings, 'retryBaseDelayMs', 100),
-    retryMaxDelayMs: positiveInt(settings, 'retryMaxDelayMs', 2_000),
+    retryAttempts: integerSetting(settings, 'retryAttempts', {
+      adapter: 'gcp KMS',
+      fallback: DEFAULT_RETRY_ATTEMPTS,
+      min: 1,
+    }),
+    requestTimeoutMs: integerSetting(settings, 'requestTimeoutMs', {
+      adapter: 'gcp KMS',
+      fallback: DEFAULT_REQUEST_TIMEOUT_MS,
+      min: 1,
+    }),
+    retryBaseDelayMs: integerSetting(settings, 'retryBaseDelayMs', { adapter: 'gcp KMS', fallback: 100, min: 1 }),
+    retryMaxDelayMs: integerSetting(settings, 'retryMaxDelayMs', { adapter: 'gcp KMS', fallback: 2_000, min: 1 }),
   }
 }
 

@@ -1,4 +1,10 @@
-import { DEFAULT_KMS_VALUE, type KmsAdapterSettings, type KmsConnectionConfig, UsageError } from '@pme/core'
+import {
+  DEFAULT_KMS_VALUE,
+  integerSetting,
+  type KmsAdapterSettings,
+  type KmsConnectionConfig,
+  UsageError,
+} from '@pme/core'
 
 /** IBM Cloud IAM's public token endpoint (API key → IAM access token). */
 export const DEFAULT_IAM_URL = 'https://iam.cloud.ibm.com/identity/token'
@@ -33,14 +39,6 @@ export interface IbmEndpoint {
   readonly credential: IbmCredential
 }
 
-function integer(settings: KmsAdapterSettings, name: string, fallback: number, min: number): number {
-  const raw = settings[name]
-  if (raw === undefined || raw === '') return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`ibm setting ${name} must be an integer >= ${min}`)
-  return value
-}
-
 function httpUrl(value: string, what: string): string {
   let url: URL
   try {
@@ -57,10 +55,10 @@ export function parseIbmSettings(settings: KmsAdapterSettings): IbmSettings {
     apiKey: settings.apiKey || undefined,
     iamUrl: httpUrl(settings.iamUrl || DEFAULT_IAM_URL, 'setting iamUrl'),
     keyRing: settings.keyRing || undefined,
-    requestTimeoutMs: integer(settings, 'requestTimeoutMs', 10_000, 1),
-    retryAttempts: integer(settings, 'retryAttempts', 4, 1),
-    retryBaseDelayMs: integer(settings, 'retryBaseDelayMs', 100, 0),
-    retryMaxDelayMs: integer(settings, 'retryMaxDelayMs', 2_000, 0),
+    requestTimeoutMs: integerSetting(settings, 'requestTimeoutMs', { adapter: 'ibm', fallback: 10_000, min: 1 }),
+    retryAttempts: integerSetting(settings, 'retryAttempts', { adapter: 'ibm', fallback: 4, min: 1 }),
+    retryBaseDelayMs: integerSetting(settings, 'retryBaseDelayMs', { adapter: 'ibm', fallback: 100, min: 0 }),
+    retryMaxDelayMs: integerSetting(settings, 'retryMaxDelayMs', { adapter: 'ibm', fallback: 2_000, min: 0 }),
   }
 }
 

@@ -1,4 +1,10 @@
-import { DEFAULT_KMS_VALUE, type KmsAdapterSettings, type KmsConnectionConfig, UsageError } from '@pme/core'
+import {
+  DEFAULT_KMS_VALUE,
+  integerSetting,
+  type KmsAdapterSettings,
+  type KmsConnectionConfig,
+  UsageError,
+} from '@pme/core'
 
 export type VaultAuthMethod = 'token' | 'approle' | 'kubernetes'
 
@@ -31,15 +37,6 @@ export interface VaultEndpoint {
 
 export const DEFAULT_TRANSIT_MOUNT = 'transit'
 export const DEFAULT_KUBERNETES_JWT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token'
-
-function integer(settings: KmsAdapterSettings, name: string, fallback: number, min: number): number {
-  const raw = settings[name]
-  if (raw === undefined || raw === '') return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min)
-    throw new UsageError(`vault setting ${name} must be an integer >= ${min}`)
-  return value
-}
 
 function required(settings: KmsAdapterSettings, name: string, method: string): string {
   const value = settings[name]
@@ -75,10 +72,10 @@ export function parseVaultSettings(settings: KmsAdapterSettings): VaultSettings 
   return {
     auth: parseAuth(settings),
     namespace: settings.namespace || undefined,
-    requestTimeoutMs: integer(settings, 'requestTimeoutMs', 10_000, 1),
-    retryAttempts: integer(settings, 'retryAttempts', 4, 1),
-    retryBaseDelayMs: integer(settings, 'retryBaseDelayMs', 100, 0),
-    retryMaxDelayMs: integer(settings, 'retryMaxDelayMs', 2_000, 0),
+    requestTimeoutMs: integerSetting(settings, 'requestTimeoutMs', { adapter: 'vault', fallback: 10_000, min: 1 }),
+    retryAttempts: integerSetting(settings, 'retryAttempts', { adapter: 'vault', fallback: 4, min: 1 }),
+    retryBaseDelayMs: integerSetting(settings, 'retryBaseDelayMs', { adapter: 'vault', fallback: 100, min: 0 }),
+    retryMaxDelayMs: integerSetting(settings, 'retryMaxDelayMs', { adapter: 'vault', fallback: 2_000, min: 0 }),
   }
 }
 
