@@ -1,6 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer, type Server as HttpsServer, request as httpsRequest } from 'node:https'
-import type { AddressInfo } from 'node:net'
+import { listen, shutdown } from './ports.js'
 
 /** Options of a FaultProxy. */
 export interface FaultProxyOptions {
@@ -39,8 +39,7 @@ export class FaultProxy {
     const handler = (req: IncomingMessage, res: ServerResponse) => this.#handle(req, res)
     const tls = this.options.tls
     this.#server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createServer(handler)
-    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve))
-    return `${tls ? 'https' : 'http'}://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
+    return `${tls ? 'https' : 'http'}://127.0.0.1:${await listen(this.#server, 0, '127.0.0.1')}`
   }
 
   /** The next `count` requests get `fault` (Infinity: all of them); later ones pass. Resets the count. */
@@ -92,9 +91,6 @@ export class FaultProxy {
   async stop(): Promise<void> {
     for (const timer of this.#held) clearTimeout(timer)
     this.#held.clear()
-    const server = this.#server
-    if (!server) return
-    server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await shutdown(this.#server)
   }
 }

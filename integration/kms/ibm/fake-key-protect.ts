@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { listen, shutdown } from '../ports.js'
 
 /*
  * A FAKE of IBM Key Protect and of IBM Cloud IAM's token endpoint, for the integration suites.
@@ -112,16 +112,12 @@ export class FakeKeyProtect {
         else res.destroy(error as Error)
       })
     })
-    await new Promise<void>((resolve) => this.#server?.listen(port, host, resolve))
-    this.#url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
+    this.#url = `http://127.0.0.1:${await listen(this.#server, port, host)}`
     return this.#url
   }
 
-  async stop(): Promise<void> {
-    const server = this.#server
-    if (!server) return
-    server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
+  stop(): Promise<void> {
+    return shutdown(this.#server)
   }
 
   /** A new API key (as of a service ID) with `role` on every key of the instance, or on `keys` only. */
