@@ -150,7 +150,8 @@ export async function startEmulator(options: {
   command: string
   args: readonly string[]
   env?: Record<string, string>
-  ready: () => Promise<boolean>
+  /** Ready yet? Gets the emulator's output so far (the last 4000 characters). */
+  ready: (log: string) => Promise<boolean>
   timeoutMs: number
 }): Promise<EmulatorProcess> {
   const workDir = mkdtempSync(path.join(tmpdir(), 'pme-emulator-'))
@@ -172,7 +173,7 @@ export async function startEmulator(options: {
       async () => {
         if (child.exitCode !== null)
           throw new Error(`${options.name} exited with code ${child.exitCode}: ${log.slice(-800)}`)
-        return options.ready()
+        return options.ready(log)
       },
       options.timeoutMs,
     )

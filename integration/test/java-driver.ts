@@ -3,8 +3,21 @@ import { expect } from 'vitest'
 
 /*
  * The parquet-java driver (integration/interop/java) as the Java suites use it: a JSON job list on
- * stdin, `{ results: [{ id, ok, ... }] }` on stdout. Each suite declares its own job and result shapes.
+ * stdin, `{ results: [{ id, ok, ... }] }` on stdout. Each suite declares its own crypto and result shapes.
  */
+
+/** Writing and reading jobs, over a suite's description of the crypto (`Crypto`). */
+export type JavaWriteReadJob<Crypto> =
+  | {
+      op: 'write'
+      id: string
+      file: string
+      schema: string
+      rows: Record<string, unknown>[]
+      writer: Record<string, unknown>
+      crypto: Crypto
+    }
+  | { op: 'read'; id: string; file: string; crypto: Crypto; probes?: { column: string; values: unknown[] }[] }
 
 export interface JavaFailure {
   ok: false

@@ -41,7 +41,15 @@ import {
   shapeLeaves,
   toJson,
 } from './data-shapes.js'
-import { expectOk, type JavaFailure, type JavaResult, PRIMITIVES, resultOf, runJava } from './java-driver.js'
+import {
+  expectOk,
+  type JavaFailure,
+  type JavaResult,
+  type JavaWriteReadJob,
+  PRIMITIVES,
+  resultOf,
+  runJava,
+} from './java-driver.js'
 import type { PyColumnType } from './pyarrow-crypto.js'
 import { factoryWith, keyList, masterKeys } from './pyarrow-kms.js'
 
@@ -102,16 +110,7 @@ type JavaCrypto =
     }
 
 type JavaJob =
-  | {
-      op: 'write'
-      id: string
-      file: string
-      schema: string
-      rows: Record<string, unknown>[]
-      writer: Record<string, unknown>
-      crypto: JavaCrypto
-    }
-  | { op: 'read'; id: string; file: string; crypto: JavaCrypto; probes?: { column: string; values: unknown[] }[] }
+  | JavaWriteReadJob<JavaCrypto>
   | { op: 'rotate'; id: string; dir: string; warmUpFile: string; kms: JavaCrypto & { mode: 'kms' } }
 
 // ------------------------------------------------------------------------------------ the schema

@@ -35,7 +35,15 @@ import {
   rowsToColumns,
   shapeLeaves,
 } from './data-shapes.js'
-import { expectOk, type JavaFailure, type JavaResult, PRIMITIVES, resultOf, runJava } from './java-driver.js'
+import {
+  expectOk,
+  type JavaFailure,
+  type JavaResult,
+  type JavaWriteReadJob,
+  PRIMITIVES,
+  resultOf,
+  runJava,
+} from './java-driver.js'
 import { type Json, keyRecord, metadataText } from './pyarrow-kms.js'
 
 const baseJavaCommand = inject('pmeJavaCommand')
@@ -63,17 +71,7 @@ interface VaultCrypto {
   doubleWrapping?: boolean
   internal?: boolean
 }
-type JavaJob =
-  | {
-      op: 'write'
-      id: string
-      file: string
-      schema: string
-      rows: Record<string, unknown>[]
-      writer: Record<string, unknown>
-      crypto: VaultCrypto
-    }
-  | { op: 'read'; id: string; file: string; crypto: VaultCrypto }
+type JavaJob = JavaWriteReadJob<VaultCrypto>
 
 // ------------------------------------------------------------------------------------ the shape
 

@@ -1,11 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { repoRoot } from '../../setup/paths.js'
 import type { ItMode } from '../backend.js'
-import { spawnTracked, stopTracked } from '../child-processes.js'
-import { freePort, waitUntil } from '../ports.js'
+import { startEmulator } from '../child-processes.js'
+import { freePort } from '../ports.js'
 
 /** Where setup/fake-cloud-kms-env.sh puts the fake-cloud-kms binary (same default and override). */
 export const fakeCloudKmsBinary = path.join(
@@ -50,47 +49,19 @@ export async function startGcpEmulator(
   principals: Record<string, string>,
 ): Promise<GcpEmulatorServer> {
   const port = await freePort()
-  const workDir = mkdtempSync(path.join(tmpdir(), 'pme-gcp-kms-'))
   const listen = `127.0.0.1:${port}`
-  let command: string
-  let args: string[]
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: workDir }
-  if (emulator === 'fake-cloud-kms') {
-    if (!existsSync(fakeCloudKmsBinary))
-      throw new Error(`fake-cloud-kms is not installed at ${fakeCloudKmsBinary}: run ${fakeCloudKmsEnvScript}`)
-    command = fakeCloudKmsBinary
-    args = ['--grpc-listen-addr', listen, '--log-level', 'warn']
-  } else {
-    command = process.execPath
-    args = [pmeFakeScript, '--grpc-listen-addr', listen]
-    env.PME_FAKE_GCP_PRINCIPALS = JSON.stringify(principals)
-  }
-  const child = spawnTracked(command, args, { cwd: workDir, env })
-  let log = ''
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString('utf8')).slice(-4000)
-  }
-  child.stdout?.on('data', keep)
-  child.stderr?.on('data', keep)
-  const stop = async () => {
-    await stopTracked(child)
-    rmSync(workDir, { recursive: true, force: true })
-  }
   const endpoint = `http://${listen}`
-  try {
-    await waitUntil(
-      `${emulator} at ${endpoint}`,
-      async () => {
-        if (child.exitCode !== null)
-          throw new Error(`${emulator} exited with code ${child.exitCode}: ${log.slice(-800)}`)
-        return emulator === 'pme-fake' ? log.includes('listening on') : await portOpen(port)
-      },
-      30_000,
-    )
-  } catch (error) {
-    await stop()
-    throw error
-  }
+  const fake = emulator === 'pme-fake'
+  if (!fake && !existsSync(fakeCloudKmsBinary))
+    throw new Error(`fake-cloud-kms is not installed at ${fakeCloudKmsBinary}: run ${fakeCloudKmsEnvScript}`)
+  const { stop } = await startEmulator({
+    name: `${emulator} at ${endpoint}`,
+    command: fake ? process.execPath : fakeCloudKmsBinary,
+    args: fake ? [pmeFakeScript, '--grpc-listen-addr', listen] : ['--grpc-listen-addr', listen, '--log-level', 'warn'],
+    env: fake ? { PME_FAKE_GCP_PRINCIPALS: JSON.stringify(principals) } : {},
+    ready: async (log) => (fake ? log.includes('listening on') : portOpen(port)),
+    timeoutMs: 30_000,
+  })
   const what =
     emulator === 'pme-fake'
       ? 'pme Cloud KMS fake (integration/kms/gcp/fake-kms-server.mjs)'
