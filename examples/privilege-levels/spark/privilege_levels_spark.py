@@ -71,6 +71,7 @@ def spark_session(jar, kms_url, ca_file=None, app="pme privilege levels"):
         .appName(app)
         .config("spark.driver.extraClassPath", jar)
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config(
             "spark.hadoop.parquet.crypto.factory.class",
@@ -166,11 +167,12 @@ def render(matrix, kms_url, path, rows):
         for name, width in zip(names, widths):
             read = entry["reads"][name]
             marks.append(("✓" if read["ok"] else "✗").ljust(width))
-            if not read["ok"] and read["message"] not in refusals:
-                refusals.append(read["message"])
+            refusal = None if read["ok"] else f"{read['error']}: {read['message']}"
+            if refusal and refusal not in refusals:
+                refusals.append(refusal)
         label = "(none)" if entry["level"] == "PUBLIC" else entry["level"]
         lines.append("  " + label.ljust(14) + "  ".join(marks))
-    lines += ["", "Refusals (KeyAccessDeniedException, each distinct message once):"]
+    lines += ["", "Refusals (the Java exception, each distinct one once):"]
     lines += [f"  {message}" for message in refusals]
     return "\n".join(lines)
 
