@@ -16,6 +16,11 @@ rows are the Spark example's people_rows(n), so every engine writes the same tab
     ca_file overrides the request's. With a fresh CryptoFactory per read (its key caches are per token anyway). Result: {"ok": true,
     "rows": [[...]]} sorted by the first column, or {"ok": false, "error": <exception class>, "message"}
     when the client refused or failed (pme_kms's errors only: anything else fails the driver).
+{"op": "client", "id", "url", "token"?, "conf"?: {custom_kms_conf}, "call": "wrap" | "unwrap", "key_id",
+ "wrapped"?}
+    pme_kms.PmeHttpKmsClient called directly: wrap_key(16 zero bytes) or unwrap_key(wrapped). Result:
+    {"ok": true} or {"ok": false, "error": <exception class>, "message"} (a ValueError from the
+    configuration included).
 
 Every result carries the job's id.
 """
@@ -82,9 +87,26 @@ def main():
                 continue
             rows = sorted(zip(*(read.column(c).to_pylist() for c in job["columns"])))
             results.append({"id": job["id"], "ok": True, "rows": [demo.plain_row(row) for row in rows]})
+        elif op == "client":
+            results.append({"id": job["id"], **call_client(job)})
         else:
             raise ValueError(f"unknown op {op!r}")
     json.dump({"results": results}, sys.stdout)
+
+
+def call_client(job):
+    config = pe.KmsConnectionConfig(
+        kms_instance_url=job["url"], key_access_token=job.get("token") or "DEFAULT", custom_kms_conf=job.get("conf", {})
+    )
+    try:
+        client = PmeHttpKmsClient(config)
+        if job["call"] == "wrap":
+            client.wrap_key(bytes(16), job["key_id"])
+        else:
+            client.unwrap_key(job["wrapped"], job["key_id"])
+    except (KmsError, ValueError) as error:
+        return {"ok": False, "error": type(error).__name__, "message": str(error)}
+    return {"ok": True}
 
 
 if __name__ == "__main__":

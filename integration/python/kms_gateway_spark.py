@@ -14,6 +14,11 @@ read (another gateway's parquet.encryption.kms.instance.url...). Jobs:
     Result: {"ok": true, "file", "rows": [[...]]} (the rows written, dates as ISO strings).
 {"op": "read", "id", "file", "columns": [...], "token"?, "options"?}
     read_columns: {"ok": true, "rows"} or {"ok": false, "error": <Java exception class>, "message"}.
+{"op": "client", "id", "url", "token"?, "conf"?: {property: value}, "call": "wrap" | "unwrap", "key_id",
+ "wrapped"?}
+    pme.parquet.PmeHttpKmsClient called directly (through py4j): initialize with a Hadoop configuration
+    holding only "conf", then wrapKey(16 zero bytes) or unwrapKey(wrapped). Result: {"ok": true} or
+    {"ok": false, "error": <exception class>, "message"}.
 
 Every result carries the job's id; a job that fails otherwise gives {"ok": false, "error": "driver", "message"}.
 """
@@ -49,7 +54,29 @@ def run(spark, demo, job):
         return {"ok": True, "file": file, "rows": [demo.plain_row(row) for row in rows]}
     if job["op"] == "read":
         return demo.read_columns(spark, job["file"], job["columns"], job.get("token"), options)
+    if job["op"] == "client":
+        return call_client(spark, job)
     raise ValueError(f"unknown op {job['op']!r}")
+
+
+def call_client(spark, job):
+    from py4j.protocol import Py4JJavaError
+
+    jvm = spark.sparkContext._jvm
+    conf = jvm.org.apache.hadoop.conf.Configuration(False)
+    for name, value in job.get("conf", {}).items():
+        conf.set(name, value)
+    client = jvm.pme.parquet.PmeHttpKmsClient()
+    try:
+        client.initialize(conf, "DEFAULT", job["url"], job.get("token") or "DEFAULT")
+        if job["call"] == "wrap":
+            client.wrapKey(bytearray(16), job["key_id"])
+        else:
+            client.unwrapKey(job["wrapped"], job["key_id"])
+    except Py4JJavaError as error:
+        thrown = error.java_exception
+        return {"ok": False, "error": thrown.getClass().getSimpleName(), "message": thrown.getMessage()}
+    return {"ok": True}
 
 
 if __name__ == "__main__":

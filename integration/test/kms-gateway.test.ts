@@ -17,10 +17,12 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runPme } from '../kms/pme-cli.js'
+import { listen, refusingUrl, shutdown } from '../kms/ports.js'
 import { baoBinary, openbaoEnvScript, startOpenBao, type VaultServer } from '../kms/vault/openbao-process.js'
 import { transitPolicy, VaultAdmin } from '../kms/vault/vault-admin.js'
 import { repoRoot, venvPython } from '../setup/paths.js'
@@ -141,6 +143,78 @@ const projection = (input: Row[], columns: readonly Column[]): Row[] =>
 
 const cell = (engine: string, file: string, level: Level, column: string) => `${engine}/${file}/${level}/${column}`
 
+/** The clients called directly (Java through py4j in the Spark process, Python in pyarrow's): error paths. */
+interface ClientCase {
+  name: string
+  job: {
+    url: string
+    token?: string
+    conf?: Record<string, string>
+    call: 'wrap' | 'unwrap'
+    key_id: string
+    wrapped?: string
+  }
+  java: string
+  python: string
+  message: RegExp
+}
+
+const FAST_RETRIES = {
+  'pme.kms.retry.attempts': '3',
+  'pme.kms.retry.base.delay.ms': '1',
+  'pme.kms.retry.max.delay.ms': '5',
+}
+
+function clientCases(urls: { gateway: string; refusing: string; failing: string }, restricted: string): ClientCase[] {
+  return [
+    {
+      name: 'a token the gateway does not know is refused (401 unknown_token)',
+      job: { url: urls.gateway, token: 'not-a-known-token', call: 'unwrap', key_id: 'RESTRICTED', wrapped: 'AAAA' },
+      java: 'KeyAccessDeniedException',
+      python: 'KmsAccessDeniedError',
+      message:
+        /^pme KMS http:\/\/127\.0\.0\.1:\d+: unwrap with master key "RESTRICTED" refused \(HTTP 401 unknown_token\)$/,
+    },
+    {
+      name: 'a wrapped key that does not unwrap is a failure, not a refusal (400 invalid_wrapped_key)',
+      job: {
+        url: urls.gateway,
+        token: restricted,
+        call: 'unwrap',
+        key_id: 'RESTRICTED',
+        wrapped: randomBytes(44).toString('base64'),
+      },
+      java: 'ParquetCryptoRuntimeException',
+      python: 'KmsError',
+      message:
+        /unwrap with master key "RESTRICTED" failed \(HTTP 400 invalid_wrapped_key: the wrapped key does not unwrap/,
+    },
+    {
+      name: 'no server: retried, then unavailable',
+      job: { url: urls.refusing, conf: FAST_RETRIES, call: 'wrap', key_id: 'PUBLIC' },
+      java: 'ParquetCryptoRuntimeException',
+      python: 'KmsUnavailableError',
+      message: /wrap with master key "PUBLIC" failed: KMS unavailable, 3 attempts \(last: \w+\)$/,
+    },
+    {
+      name: 'HTTP 503: retried, then unavailable',
+      job: { url: urls.failing, conf: FAST_RETRIES, call: 'wrap', key_id: 'PUBLIC' },
+      java: 'ParquetCryptoRuntimeException',
+      python: 'KmsUnavailableError',
+      message: /failed: KMS unavailable, 3 attempts \(last: HTTP 503 kms_unavailable\)$/,
+    },
+    {
+      name: 'no URL configured',
+      job: { url: 'DEFAULT', call: 'wrap', key_id: 'PUBLIC' },
+      java: 'ParquetCryptoRuntimeException',
+      python: 'ValueError',
+      message: /set (parquet\.encryption\.kms\.instance\.url|kms_instance_url) to the URL of `pme kms serve`/,
+    },
+  ]
+}
+
+const CASE_NAMES = clientCases({ gateway: '', refusing: '', failing: '' }, '').map((c) => c.name)
+
 describe.skipIf(SKIP)('one KMS gateway (pme kms serve) for Spark, pyarrow and pme', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'pme-kms-gateway-'))
   const tokens: Record<Level, string | undefined> = {
@@ -165,6 +239,9 @@ describe.skipIf(SKIP)('one KMS gateway (pme kms serve) for Spark, pyarrow and pm
   let pyarrow = new Map<string, ReadResult>()
   const pme = new Map<string, Awaited<ReturnType<typeof pmeRead>>>()
   const timings: string[] = []
+  let cases: ClientCase[] = []
+  let failing: Server | undefined
+  let failingRequests = 0
   const files = {
     plain: path.join(dir, 'plain.parquet'),
     pme: path.join(dir, 'pme.parquet'),
@@ -184,6 +261,16 @@ describe.skipIf(SKIP)('one KMS gateway (pme kms serve) for Spark, pyarrow and pm
     gateway = await startGateway('levels, local keys', gatewayConfig, { PME_KEY_LIST: keyList, ...tokenEnv })
     proxy = await startTlsProxy(dir, gateway.url)
     otherCa = makeCa(dir, 'unrelated-ca').cert
+    failing = createServer((_req, res) => {
+      failingRequests++
+      res.writeHead(503, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ error: { code: 'kms_unavailable', message: 'down' } }))
+    })
+    const failingUrl = `http://127.0.0.1:${await listen(failing, 0, '127.0.0.1')}`
+    cases = clientCases(
+      { gateway: gateway.url, refusing: await refusingUrl(), failing: failingUrl },
+      tokens.RESTRICTED as string,
+    )
 
     openBao = await startOpenBao()
     const admin = new VaultAdmin(openBao.address, openBao.rootToken, 'transit')
@@ -286,6 +373,7 @@ describe.skipIf(SKIP)('one KMS gateway (pme kms serve) for Spark, pyarrow and pm
       token: 'tls-check',
       options: { 'parquet.encryption.kms.instance.id': 'wrong-ca', 'pme.kms.tls.ca.file': otherCa },
     })
+    for (const c of cases) sparkJobs.push({ op: 'client', id: `client/${c.name}`, ...c.job })
     spark = await runDriver(
       sparkPython,
       sparkDriver,
@@ -317,6 +405,7 @@ describe.skipIf(SKIP)('one KMS gateway (pme kms serve) for Spark, pyarrow and pm
       }
     }
     pyJobs.push({ op: 'read', id: 'pyarrow/wrong-ca', file: files.spark, columns: ['id'], ca_file: otherCa })
+    for (const c of cases) pyJobs.push({ op: 'client', id: `client/${c.name}`, ...c.job })
     pyarrow = await runDriver(venvPython, pyarrowDriver, { ...pyRequest, jobs: pyJobs }, pyEnv, 120_000)
     lap('pyarrow read')
 
@@ -337,6 +426,7 @@ describe.skipIf(SKIP)('one KMS gateway (pme kms serve) for Spark, pyarrow and pm
 
   afterAll(async () => {
     await proxy?.stop()
+    await shutdown(failing)
     await gateway?.stop()
     await vaultGateway?.stop()
     await openBao?.stop()
@@ -422,6 +512,25 @@ describe.skipIf(SKIP)('one KMS gateway (pme kms serve) for Spark, pyarrow and pm
       expect(result?.ok).toBe(false)
       expect(result?.error).toBe('KmsError')
       expect(result?.message).toMatch(/failed: TLS .*pme\.kms\.tls\.ca\.file/)
+    })
+  })
+
+  describe('the clients called directly: errors name the key and the server code, never the token', () => {
+    it.each(CASE_NAMES)('%s', (name) => {
+      const c = cases.find((x) => x.name === name) as ClientCase
+      for (const [engine, results, expected] of [
+        ['Java', spark, c.java],
+        ['Python', pyarrow, c.python],
+      ] as const) {
+        const result = results.get(`client/${name}`)
+        expect(result?.ok, `${engine} client`).toBe(false)
+        expect(result?.error, `${engine} client`).toBe(expected)
+        expect(result?.message, `${engine} client`).toMatch(c.message)
+        for (const token of Object.values(tokens)) if (token) expect(result?.message).not.toContain(token)
+      }
+    })
+    it('a 503 is retried exactly up to the attempts setting (3 per client)', () => {
+      expect(failingRequests).toBe(6)
     })
   })
 })
