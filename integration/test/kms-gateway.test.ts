@@ -204,6 +204,13 @@ function clientCases(urls: { gateway: string; refusing: string; failing: string 
       message: /failed: KMS unavailable, 3 attempts \(last: HTTP 503 kms_unavailable\)$/,
     },
     {
+      name: 'a redirect is not followed (the token stays with the configured server)',
+      job: { url: `${urls.failing}/redirect`, token: restricted, call: 'wrap', key_id: 'PUBLIC' },
+      java: 'ParquetCryptoRuntimeException',
+      python: 'KmsError',
+      message: /wrap with master key "PUBLIC" failed \(HTTP 302\)$/,
+    },
+    {
       name: 'no URL configured',
       job: { url: 'DEFAULT', call: 'wrap', key_id: 'PUBLIC' },
       java: 'ParquetCryptoRuntimeException',
@@ -261,7 +268,11 @@ describe.skipIf(SKIP)('one KMS gateway (pme kms serve) for Spark, pyarrow and pm
     gateway = await startGateway('levels, local keys', gatewayConfig, { PME_KEY_LIST: keyList, ...tokenEnv })
     proxy = await startTlsProxy(dir, gateway.url)
     otherCa = makeCa(dir, 'unrelated-ca').cert
-    failing = createServer((_req, res) => {
+    failing = createServer((req, res) => {
+      if (req.url?.startsWith('/redirect/')) {
+        res.writeHead(302, { location: `${gateway?.url}${req.url.slice('/redirect'.length)}` })
+        return res.end()
+      }
       failingRequests++
       res.writeHead(503, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ error: { code: 'kms_unavailable', message: 'down' } }))

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import http.client
 import json
 import random
 import re
@@ -18,6 +19,14 @@ from .settings import CA_FILE, Settings
 
 _CODE = re.compile(r"^[a-z_]{1,40}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A KMS answer is never a redirect, and the token must not follow one to another host: a 3xx is
+    returned as it is (and fails as an unexpected answer)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
 
 
 class _Transient(Exception):
@@ -42,7 +51,8 @@ class PmeHttpKmsClient(pe.KmsClient):
     def __init__(self, config):
         super().__init__()
         self._settings = Settings(config.kms_instance_url, config.key_access_token, config.custom_kms_conf)
-        self._tls = ssl.create_default_context(cafile=self._settings.ca_file) if self._settings.ca_file else None
+        tls = ssl.create_default_context(cafile=self._settings.ca_file) if self._settings.ca_file else None
+        self._opener = urllib.request.build_opener(_NoRedirect, urllib.request.HTTPSHandler(context=tls))
 
     def wrap_key(self, key_bytes, master_key_identifier):
         body = {"key": base64.b64encode(bytes(key_bytes)).decode("ascii")}
@@ -103,7 +113,7 @@ class PmeHttpKmsClient(pe.KmsClient):
             headers["x-api-key"] = self._settings.token
         request = urllib.request.Request(url, data=data, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self._settings.timeout_ms / 1000, context=self._tls) as answer:
+            with self._opener.open(request, timeout=self._settings.timeout_ms / 1000) as answer:
                 return answer.status, _json(answer.read())
         except urllib.error.HTTPError as error:
             return error.code, _json(error.read())
@@ -114,7 +124,8 @@ class PmeHttpKmsClient(pe.KmsClient):
                     f"{what} failed: TLS ({error.reason}); a private CA is trusted through {CA_FILE}"
                 ) from None
             raise _Transient(type(error.reason).__name__) from None
-        except (TimeoutError, ConnectionError, OSError) as error:
+        except (OSError, http.client.HTTPException) as error:
+            # Timeouts, resets, a connection cut mid-answer: no usable answer.
             raise _Transient(type(error).__name__) from None
 
     def _failure(self, status, code, answer, what, master_key_id):

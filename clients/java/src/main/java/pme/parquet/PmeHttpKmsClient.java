@@ -38,6 +38,8 @@ public class PmeHttpKmsClient implements KmsClient {
     settings = new ClientSettings(configuration, kmsInstanceURL, accessToken);
     HttpClient.Builder builder = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
+        // A KMS answer is never a redirect, and the token must not follow one to another host.
+        .followRedirects(HttpClient.Redirect.NEVER)
         .connectTimeout(Duration.ofMillis(settings.timeoutMs));
     if (settings.caFile != null) builder.sslContext(CaTrust.sslContext(settings.caFile, ClientSettings.CA_FILE));
     http = builder.build();
