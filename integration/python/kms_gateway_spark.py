@@ -20,9 +20,15 @@ read (another gateway's parquet.encryption.kms.instance.url...). Jobs:
     holding only "conf", then wrapKey(16 zero bytes) or unwrapKey(wrapped). Result: {"ok": true} or
     {"ok": false, "error": <exception class>, "message"}.
 
+{"op": "example", "id", "args": [...]}
+    The example as a user runs it: its main(args) (with --json), stdout captured. It stops the session,
+    so it must be the last job. Result: {"ok": true, "report": <its JSON>}.
+
 Every result carries the job's id; a job that fails otherwise gives {"ok": false, "error": "driver", "message"}.
 """
 
+import contextlib
+import io
 import json
 import sys
 
@@ -54,6 +60,11 @@ def run(spark, demo, job):
         return {"ok": True, "file": file, "rows": [demo.plain_row(row) for row in rows]}
     if job["op"] == "read":
         return demo.read_columns(spark, job["file"], job["columns"], job.get("token"), options)
+    if job["op"] == "example":
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            demo.main(job["args"])
+        return {"ok": True, "report": json.loads(printed.getvalue())}
     if job["op"] == "client":
         return call_client(spark, job)
     raise ValueError(f"unknown op {job['op']!r}")

@@ -9,7 +9,10 @@
  *   exactly the columns of its level and below and is refused the others (401 token_required without a
  *   token, 403 access_denied with a lower one);
  *   pme writes (pme encrypt --kms http) and Spark reads; pyarrow writes and pme reads;
- *   a second gateway backed by OpenBao (the vault adapter): Spark writes and reads, pme reads.
+ *   a second gateway backed by OpenBao (the vault adapter): Spark writes and reads, pme reads;
+ *   both clients called directly on their error paths (unknown token, bad wrapped key, no server,
+ *   503 retried, redirect not followed, no URL, a CA that did not sign the certificate);
+ *   the Spark example (examples/privilege-levels/spark) run as a user runs it.
  *
  * The rules are written here again from the seed's text, not taken from the example. One Spark
  * process (one JVM) runs every Spark case. Skipped when PME_IT_ONCE=skip (CI's second Node pass).
@@ -55,6 +58,7 @@ const SKIP = process.env.PME_IT_ONCE === 'skip'
 if (SKIP) console.log('[kms-gateway] skipped: PME_IT_ONCE=skip (the Spark/pyarrow gateway suite runs once per CI)')
 
 const ROWS = 300
+const EXAMPLE_ROWS = 50
 const exampleDir = path.join(repoRoot, 'examples', 'privilege-levels', 'spark')
 const gatewayConfig = path.join(exampleDir, 'pme.config.json')
 const sparkEnvScript = path.join(repoRoot, 'integration', 'setup', 'spark-env.sh')
@@ -75,6 +79,7 @@ interface ReadResult {
   file?: string
   error?: string
   message?: string
+  report?: { matrix: { level: Level; reads: Record<string, { ok: boolean; rows?: number; message?: string }> }[] }
 }
 
 function provision(script: string, timeout: number): string {
@@ -385,6 +390,10 @@ describe.skipIf(SKIP)('one KMS gateway (pme kms serve) for Spark, pyarrow and pm
       options: { 'parquet.encryption.kms.instance.id': 'wrong-ca', 'pme.kms.tls.ca.file': otherCa },
     })
     for (const c of cases) sparkJobs.push({ op: 'client', id: `client/${c.name}`, ...c.job })
+    // Last: the example's own main (it stops the session), as a user runs it, over HTTPS
+    const exampleArgs = ['--kms-url', proxy.url, '--ca-file', proxy.caFile, '--jar', jar]
+    exampleArgs.push('--rows', String(EXAMPLE_ROWS), '--out', path.join(dir, 'example'), '--json')
+    sparkJobs.push({ op: 'example', id: 'example', args: exampleArgs })
     spark = await runDriver(
       sparkPython,
       sparkDriver,
@@ -395,7 +404,7 @@ describe.skipIf(SKIP)('one KMS gateway (pme kms serve) for Spark, pyarrow and pm
         ca_file: proxy.caFile,
         jobs: sparkJobs,
       },
-      process.env,
+      { ...process.env, ...tokenEnv },
       600_000,
     )
     files.spark = spark.get('write')?.file ?? ''
@@ -543,5 +552,19 @@ describe.skipIf(SKIP)('one KMS gateway (pme kms serve) for Spark, pyarrow and pm
     it('a 503 is retried exactly up to the attempts setting (3 per client)', () => {
       expect(failingRequests).toBe(6)
     })
+  })
+
+  it("the Spark example, run as a user runs it, prints the seed's matrix", () => {
+    const matrix = spark.get('example')?.report?.matrix ?? []
+    expect(matrix.map((entry) => entry.level)).toEqual([...LEVELS])
+    for (const { level, reads } of matrix) {
+      for (const column of COLUMNS) {
+        const read = reads[column]
+        expect(read?.ok, `${level} ${column}`).toBe(readable(level, column))
+        if (read?.ok) expect(read.rows).toBe(EXAMPLE_ROWS)
+        else expect(read?.message).toContain(refusalCode(level))
+      }
+      expect(reads['all columns']?.ok, `${level} all columns`).toBe(level === 'RESTRICTED')
+    }
   })
 })
