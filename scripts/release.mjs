@@ -79,7 +79,8 @@ function problems(tarball) {
     for (const legal of ['LICENSE', 'NOTICE']) {
       const path = join(dir, legal)
       if (!existsSync(path)) found.push(`no ${legal}`)
-      else if (!readFileSync(path).equals(readFileSync(join(root, legal)))) found.push(`${legal} differs from the root's`)
+      else if (!readFileSync(path).equals(readFileSync(join(root, legal))))
+        found.push(`${legal} differs from the root's`)
     }
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
     if (JSON.stringify(manifest).includes('workspace:')) found.push('a workspace: range was left in package.json')
