@@ -10,9 +10,11 @@ import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 
-const USAGE = `usage: node scripts/release.mjs [--registry <url>] [--out <dir>] [--no-build] [--pack-only] [--dry-run]
+const USAGE = `usage: node scripts/release.mjs [--registry <url> [--anonymous]] [--out <dir>] [--no-build] [--pack-only] [--dry-run]
 
   --registry <url>  publish there (default: npm's configured registry)
+  --anonymous       for a throwaway local registry that lets anyone publish (the CI install test): npm
+                    refuses to publish without a token, so a placeholder one is sent
   --out <dir>       where the tarballs go (default: .release)
   --no-build        use the packages' dist as it is (CI built it already)
   --pack-only       build, pack and check; publish nothing
@@ -23,6 +25,7 @@ const root = resolve(import.meta.dirname, '..')
 const { values } = parseArgs({
   options: {
     registry: { type: 'string' },
+    anonymous: { type: 'boolean', default: false },
     out: { type: 'string', default: '.release' },
     'no-build': { type: 'boolean', default: false },
     'pack-only': { type: 'boolean', default: false },
@@ -38,6 +41,11 @@ if (values.help) {
 const run = (command, args, options = {}) =>
   execFileSync(command, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...options })
 const registryArgs = values.registry ? ['--registry', values.registry] : []
+if (values.anonymous) {
+  if (!values.registry) throw new Error('--anonymous needs --registry')
+  const { host, pathname } = new URL(values.registry)
+  registryArgs.push(`--//${host}${pathname.replace(/\/?$/, '/')}:_authToken=anonymous`)
+}
 
 /** The public workspace packages, each after the pme packages it depends on (dependencies and peers). */
 function packagesInOrder() {
