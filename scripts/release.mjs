@@ -95,7 +95,8 @@ function problems(tarball) {
     if (manifest.publishConfig?.access !== 'public') found.push('publishConfig.access is not public')
     for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
       for (const [name, range] of Object.entries(manifest[field] ?? {})) {
-        if (!range.startsWith('^')) found.push(`${field}.${name} is ${range}, not a caret range`)
+        // A tilde only where the next minor drops Node 20 (@azure/identity 4.14 needs Node 22).
+        if (!/^[~^]/.test(range)) found.push(`${field}.${name} is ${range}, not a caret (or tilde) range`)
       }
     }
     if (manifest.name !== '@pme/core' && !manifest.peerDependencies?.['@pme/core']) {
