@@ -125,6 +125,9 @@ check_project() {
   echo "--- CommonJS"
   cp "$here/require-check.cjs" require-check.cjs
   node require-check.cjs
+  cp "$here/commonjs-types.cts" commonjs-types.cts
+  "${tsc[@]}" --noEmit --module nodenext --moduleResolution nodenext commonjs-types.cts
+  echo "tsc: a .cts file importing core and kms-aws type-checks (module nodenext)"
 
   echo "--- the CLI loads an installed adapter and names a missing one"
   local out status
