@@ -5,8 +5,9 @@
 # pointed at the local registry for @pme/* only), installs @pme/cli with two adapters and checks:
 # no package in the tree has an install-time script, one @pme/core is installed, the root README's
 # CLI and TypeScript examples run as written, TypeScript type-checks them with node16 and bundler
-# resolution, a CommonJS script require()s core and an adapter, and the CLI loads installed adapters
-# and names missing ones. Needs `pnpm build` first. Skips, saying so, when PME_IT_ONCE=skip.
+# resolution, a CommonJS script require()s core and an adapter, the CLI loads installed adapters and
+# names missing ones, and `pme kms serve` serves Swagger UI. Needs `pnpm build` first. Skips, saying
+# so, when PME_IT_ONCE=skip.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -36,7 +37,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close() })")
+free_port() {
+  node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close() })"
+}
+port=$(free_port)
 registry=http://127.0.0.1:$port/
 cat >"$work/verdaccio.yaml" <<EOF
 storage: $work/storage
@@ -143,6 +147,23 @@ check_project() {
   set -e
   [ "$status" = 2 ] && [[ "$out" == *'KMS "vault" is not installed: install @pme/kms-vault'* ]] ||
     { echo "pme with --kms vault (not installed): exit $status, $out" >&2; exit 1; }
+
+  echo "--- pme kms serve serves Swagger UI from the installed @pme/kms-server"
+  local kms_port serve_pid docs
+  kms_port=$(free_port)
+  timeout 120 node_modules/.bin/pme kms serve --port "$kms_port" --open --key-list "kf: $(head -c 16 /dev/urandom | base64)" \
+    >"$work/kms-serve-$pm.log" 2>&1 &
+  serve_pid=$!
+  for _ in $(seq 1 60); do
+    curl -sf "http://127.0.0.1:$kms_port/healthz" >/dev/null && break
+    sleep 0.5
+  done
+  docs=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "http://127.0.0.1:$kms_port/docs/swagger-ui-bundle.js" || true)
+  kill "$serve_pid" 2>/dev/null || true
+  wait "$serve_pid" 2>/dev/null || true
+  [[ "$docs" == "200 "* ]] && [ "${docs#200 }" -gt 1000000 ] ||
+    { cat "$work/kms-serve-$pm.log" >&2; echo "GET /docs/swagger-ui-bundle.js: $docs" >&2; exit 1; }
+  echo "GET /docs/swagger-ui-bundle.js: ${docs#200 } bytes"
   echo "ok: $pm"
   cd "$root"
 }
