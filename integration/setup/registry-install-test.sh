@@ -26,7 +26,8 @@ VERDACCIO_VERSION=6.8.0
 verdaccio_dir=$root/.cache/verdaccio-$VERDACCIO_VERSION
 if [ ! -x "$verdaccio_dir/node_modules/.bin/verdaccio" ]; then
   echo "installing verdaccio $VERDACCIO_VERSION into $verdaccio_dir"
-  npm install --prefix "$verdaccio_dir" --no-save --no-fund --no-audit verdaccio@$VERDACCIO_VERSION >/dev/null
+  # CI tooling, not a package under test: it runs without its dependencies' install scripts.
+  npm install --prefix "$verdaccio_dir" --no-save --no-fund --no-audit --ignore-scripts "verdaccio@$VERDACCIO_VERSION" >/dev/null
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pme-registry.XXXXXX")
