@@ -149,6 +149,23 @@ check_project() {
   [ "$status" = 2 ] && [[ "$out" == *'KMS "vault" is not installed: install @pme/kms-vault'* ]] ||
     { echo "pme with --kms vault (not installed): exit $status, $out" >&2; exit 1; }
 
+  if [ "$pm" = npm ]; then
+    # npm -g gives each global package its own tree: the CLI and the adapter each get a @pme/core, and
+    # the CLI must still recognise the adapter's typed error (PmeError.is, not instanceof).
+    echo "--- npm install -g: the CLI and an adapter with a @pme/core each"
+    npm install -g --prefix "$work/global" --no-fund --no-audit "--@pme:registry=$registry" @pme/cli @pme/kms-ibm
+    local cores
+    cores=$(node "$here/installed-packages.mjs" "$work/global/lib" | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).copies["@pme/core"]')
+    [ "$cores" = 2 ] || { echo "expected two copies of @pme/core in the global install, found $cores" >&2; exit 1; }
+    set +e
+    out=$("$work/global/bin/pme" cat people.enc.parquet --kms ibm --kms-instance-url ftp://x 2>&1)
+    status=$?
+    set -e
+    [ "$status" = 2 ] && [[ "$out" == *"UsageError: the ibm KMS instance URL must be http(s)"* ]] ||
+      { echo "global pme with --kms ibm: exit $status, $out" >&2; exit 1; }
+    echo "two copies of @pme/core; the CLI reports the adapter's typed error: $out"
+  fi
+
   echo "--- pme kms serve serves Swagger UI from the installed @pme/kms-server"
   local kms_port serve_pid docs
   kms_port=$(free_port)
