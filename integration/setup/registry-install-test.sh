@@ -6,8 +6,9 @@
 # no package in the tree has an install-time script, one @pme/core is installed, the root README's
 # CLI and TypeScript examples run as written, TypeScript type-checks them with node16 and bundler
 # resolution, a CommonJS script require()s core and an adapter, the CLI loads installed adapters and
-# names missing ones, and `pme kms serve` serves Swagger UI. Needs `pnpm build` first. Skips, saying
-# so, when PME_IT_ONCE=skip.
+# names missing ones, `pme kms serve` serves Swagger UI, and (npm -g, where the CLI and an adapter get
+# a @pme/core each) the CLI still reports the adapter's typed errors. Needs `pnpm build` first. Skips,
+# saying so, when PME_IT_ONCE=skip.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
