@@ -20,7 +20,7 @@ export interface BatchContext {
 }
 
 function failure(error: unknown): FileResult['error'] {
-  const code = error instanceof PmeError ? error.code : ((error as NodeJS.ErrnoException)?.code ?? 'PME_INTERNAL')
+  const code = PmeError.is(error) ? error.code : ((error as NodeJS.ErrnoException)?.code ?? 'PME_INTERNAL')
   return { code, message: errorLine(error) }
 }
 

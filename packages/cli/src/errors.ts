@@ -1,4 +1,4 @@
-import { PmeError, UsageError } from '@pme/core'
+import { PmeError } from '@pme/core'
 
 /** What to do next, by error code: appended to the one line the user sees. */
 const HINTS: Readonly<Record<string, string>> = {
@@ -12,7 +12,7 @@ const HINTS: Readonly<Record<string, string>> = {
 
 /** One line for the user: typed errors with a hint, file-system errors by path, anything else as a bug. */
 export function errorLine(error: unknown): string {
-  if (error instanceof PmeError) {
+  if (PmeError.is(error)) {
     const hint = HINTS[error.code]
     return hint ? `${error.name}: ${error.message}; ${hint}` : `${error.name}: ${error.message}`
   }
@@ -24,8 +24,9 @@ export function errorLine(error: unknown): string {
 }
 
 export function isUsageError(error: unknown): boolean {
+  if (PmeError.is(error)) return error.code === 'PME_USAGE'
   const code = (error as NodeJS.ErrnoException)?.code
-  return error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')
 }
 
 /** Some files of a batch failed; each was reported on its own line as it failed. */

@@ -9,6 +9,7 @@ import { inspectCommand } from './commands/inspect.js'
 import { kmsServeCommand } from './commands/kms-serve.js'
 import { rotateCommand } from './commands/rotate.js'
 import { errorLine, isUsageError } from './errors.js'
+import { version } from './version.js'
 
 const commands: readonly Command[] = [
   encryptCommand,
@@ -29,7 +30,7 @@ usage: pme <command> [options]
 
 ${list}
 
-Run "pme <command> --help" for a command's options and examples.
+Run "pme <command> --help" for a command's options and examples; "pme --version" (-v) prints the version.
 Exit codes: 0 ok, 1 failure, 2 usage error. PME_DEBUG=1 adds stack traces.
 `
 }
@@ -60,6 +61,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help())
     return name ? 0 : 2
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${version()}\n`)
+    return 0
   }
   const found = find(argv)
   if (!found) {

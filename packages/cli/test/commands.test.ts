@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -39,6 +39,14 @@ describe('--help', () => {
   it('pme --help lists every command', () => {
     const { stdout } = pme(['--help'])
     for (const command of COMMANDS) expect(stdout).toContain(`  ${command} `)
+  })
+})
+
+describe('--version', () => {
+  it.each(['--version', '-v'])('pme %s prints the package version, exit 0', (flag) => {
+    const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8'))
+    expect(manifest.version).toMatch(/^\d+\.\d+\.\d+/)
+    expect(pme([flag])).toEqual({ code: 0, stdout: `${manifest.version}\n`, stderr: '' })
   })
 })
 

@@ -31,11 +31,27 @@ function describe(location: ErrorLocation): string {
   return parts.join(', ')
 }
 
+/** Marks PmeErrors of every copy of the package alike (Symbol.for returns one symbol per key, process-wide). */
+const BRAND = Symbol.for('@pme/core.PmeError')
+
 /**
  * Base class of every error this library throws on purpose. `code` is stable; the message says
  * what failed and where. Messages never contain key bytes.
  */
 export class PmeError extends Error {
+  /**
+   * True for a PmeError from any copy of this package. `instanceof` sees only its own copy's class, and
+   * an application can hold two (two versions of @pme/core, or a bundled one): the brand is shared
+   * through the global symbol registry.
+   */
+  static is(value: unknown): value is PmeError {
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
+  }
+
+  static {
+    Object.defineProperty(PmeError.prototype, BRAND, { value: true })
+  }
+
   readonly code: PmeErrorCode
   /** What failed, without the location. */
   readonly detail: string

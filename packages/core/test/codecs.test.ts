@@ -9,9 +9,13 @@ import {
   compress,
   compressorsFor,
   decompress,
+  loadCodecs,
 } from '../src/pages/codecs.js'
 import { HADOOP_LZ4_BLOCK_SIZE } from '../src/pages/lz4-hadoop.js'
 import { expectSameBytes } from './helpers/bytes.js'
+
+// zstd's WebAssembly loads asynchronously: the writers await this themselves, these tests call compress() directly.
+await loadCodecs()
 
 /*
  * Every codec we write round-trips through our decompress, and through hyparquet-compressors called

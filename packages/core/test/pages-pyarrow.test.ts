@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { type CodecName, CompressionCodec, compress } from '../src/pages/codecs.js'
+import { type CodecName, CompressionCodec, compress, loadCodecs } from '../src/pages/codecs.js'
 import { HADOOP_LZ4_BLOCK_SIZE } from '../src/pages/lz4-hadoop.js'
 import type { ColumnMetaData } from '../src/thrift/parquet-structs.js'
 import { tableRows, writeV2File } from './helpers/page-data.js'
 import { pyarrowDecompressDigests, pyarrowRows, pyarrowRowsText, skipWithoutPyarrow } from './helpers/pyarrow.js'
 import { readDataFile, skipWithoutData } from './helpers/test-data.js'
 import { chunkPages, countPages, fileMetaData, reframeToV1 } from './helpers/v1-file.js'
+
+// zstd's WebAssembly loads asynchronously: the writers await this themselves, these tests call compress() directly.
+await loadCodecs()
 
 /*
  * Arrow C++ (pyarrow) reads what we compress, in every codec we write, and reads our V1 re-framing

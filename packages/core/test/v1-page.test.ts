@@ -3,7 +3,7 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
 import { describe, expect, it } from 'vitest'
 import { MalformedFileError, UsageError } from '../src/errors.js'
-import { type CodecName, CompressionCodec, compress } from '../src/pages/codecs.js'
+import { type CodecName, CompressionCodec, compress, loadCodecs } from '../src/pages/codecs.js'
 import { type ColumnLevels, toV1Page } from '../src/pages/v1-page.js'
 import { readParquet } from '../src/read/read-parquet.js'
 import { type PageHeader, PageHeaderDef } from '../src/thrift/parquet-structs.js'
@@ -12,6 +12,9 @@ import { expectSameBytes } from './helpers/bytes.js'
 import { nullsAsNull, tableRows, writeV2File } from './helpers/page-data.js'
 import { readDataFile, skipWithoutData } from './helpers/test-data.js'
 import { countPages, reframeToV1, rewritePages, toV1 } from './helpers/v1-file.js'
+
+// zstd's WebAssembly loads asynchronously: the writers await this themselves, these tests call compress() directly.
+await loadCodecs()
 
 /*
  * toV1Page on hand-made pages (exact byte layout, header fields, edge cases), then on whole files:

@@ -156,7 +156,7 @@ export class GcpKmsClient implements KmsClient {
         try {
           return await call()
         } catch (error) {
-          if (error instanceof PmeError) throw error
+          if (PmeError.is(error)) throw error
           if (isTransient(error)) throw new Transient(safeReason(error))
           throw mapGcpError(error, operation)
         }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { HttpError } from './http/http-error.js'
 
 /** A file of the docs page: its bytes and content type. */
@@ -39,7 +39,7 @@ const INITIALIZER = `window.onload = function () {
 }
 `
 
-/** swagger-ui-dist's files the page uses, by the name they are served under (a fixed list: no path is ever joined from a request). */
+/** Swagger UI's files the page uses (scripts/vendor-swagger-ui.mjs copies them), by the name they are served under (a fixed list: no path is ever joined from a request). */
 const DIST_FILES: Readonly<Record<string, string>> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
   'index.css': 'text/css; charset=utf-8',
@@ -51,9 +51,10 @@ const DIST_FILES: Readonly<Record<string, string>> = {
 export const DOCS_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
-const distDir = () => dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))
+// Copied at build time by scripts/vendor-swagger-ui.mjs; the same path from src/ (tests) and dist/.
+const distDir = () => fileURLToPath(new URL('../dist/swagger-ui/', import.meta.url))
 
-/** Serves /docs and its assets, from swagger-ui-dist's files (read once, kept in memory). */
+/** Serves /docs and its assets, from Swagger UI's files (read once, kept in memory). */
 export class SwaggerUiFiles {
   readonly #cache = new Map<string, Promise<StaticFile>>()
 

@@ -28,7 +28,7 @@ export async function withRetry<T>(call: () => Promise<T>, options: RetryOptions
     try {
       return await call()
     } catch (error) {
-      if (error instanceof PmeError || !options.isTransient(error)) throw error
+      if (PmeError.is(error) || !options.isTransient(error)) throw error
       last = error
       if (attempt < attempts) await sleep(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)))
     }

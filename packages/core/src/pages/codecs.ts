@@ -23,10 +23,20 @@ export type CodecName = keyof typeof CompressionCodec
 
 const CODEC_NAMES = Object.keys(CompressionCodec) as CodecName[]
 
-// zstd's WebAssembly only loads asynchronously; waiting here once keeps compress() synchronous.
-// The same package runs on every Node version (zlib has zstd only from Node 22.15), so output
-// does not depend on the runtime.
-await initZstd()
+// zstd's WebAssembly only loads asynchronously. Writers await loadCodecs() once before compressing,
+// which keeps compress() synchronous without a top-level await (that would stop require() of the
+// package). The same package runs on every Node version (zlib has zstd only from Node 22.15), so
+// output does not depend on the runtime.
+let zstdLoad: Promise<void> | undefined
+let zstdLoaded = false
+
+/** Loads the codecs that need asynchronous set-up (zstd); call before compress(). Idempotent. */
+export function loadCodecs(): Promise<void> {
+  zstdLoad ??= initZstd().then(() => {
+    zstdLoaded = true
+  })
+  return zstdLoad
+}
 
 /** Arrow C++'s default levels: brotli's own default (11) is an order of magnitude slower. */
 const BROTLI_QUALITY = 8
@@ -74,6 +84,8 @@ export function compress(codec: number, bytes: Uint8Array): Uint8Array {
         }),
       )
     case 'ZSTD':
+      // A writer that forgot loadCodecs() is a bug here, not a property of the file.
+      if (!zstdLoaded) throw new Error('zstd compression before loadCodecs() resolved')
       return zstdCompress(bytes, ZSTD_LEVEL)
     case 'LZ4_RAW':
       return lz4RawCompress(bytes)

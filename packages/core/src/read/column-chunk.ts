@@ -156,7 +156,7 @@ export async function readPlainChunk(
     }
     return decryptPages(bytes, range.hasDictionary, ctx)
   } catch (error) {
-    if (error instanceof PmeError) throw error.at(location)
+    if (PmeError.is(error)) throw error.at(location)
     throw error
   }
 }

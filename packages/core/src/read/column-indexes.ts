@@ -59,7 +59,7 @@ async function withLocation<T>(file: ParquetFile, rowGroup: number, column: numb
   try {
     return await run()
   } catch (error) {
-    if (error instanceof PmeError) {
+    if (PmeError.is(error)) {
       throw error.at({ file: file.name, rowGroup, column: file.leaf(column).dotPath })
     }
     throw error

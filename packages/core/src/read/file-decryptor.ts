@@ -101,7 +101,7 @@ export class FileDecryptor {
       try {
         key = await this.props.keyRetriever(keyMetadata)
       } catch (error) {
-        if (error instanceof PmeError) throw error.at(at)
+        if (PmeError.is(error)) throw error.at(at)
         throw error
       }
     }
@@ -129,7 +129,7 @@ export class FileDecryptor {
       const aad = moduleAad(this.fileAad, type, ordinals)
       return decryptModule(module, key, aad, moduleCipher(this.params.algorithm, type))
     } catch (error) {
-      if (error instanceof PmeError) throw error.at({ file: this.file, ...location, module: moduleName(type) })
+      if (PmeError.is(error)) throw error.at({ file: this.file, ...location, module: moduleName(type) })
       throw error
     }
   }

@@ -44,7 +44,7 @@ function decodeAt<T>(def: StructDef, bytes: Uint8Array, file: string, what: stri
   try {
     return decodeStruct<T>(def, bytes)
   } catch (error) {
-    if (error instanceof PmeError) throw new MalformedFileError(`${what}: ${error.detail}`, { file })
+    if (PmeError.is(error)) throw new MalformedFileError(`${what}: ${error.detail}`, { file })
     throw error
   }
 }
@@ -176,7 +176,7 @@ export class ParquetFile {
     }
     if (encryption.kind === 'footer-key') {
       return this.decryptor.footerKey(this.encryption.footerKeyMetadata).catch((error: unknown) => {
-        throw error instanceof PmeError ? error.at({ column }) : error
+        throw PmeError.is(error) ? error.at({ column }) : error
       })
     }
     return this.decryptor.columnKey(column, encryption.keyMetadata)

@@ -57,7 +57,7 @@ async function decodeView(view: Uint8Array, names: string[], options: ReadOption
       ...(options.parsers ? { parsers: options.parsers } : {}),
     })) as Row[]
   } catch (error) {
-    if (error instanceof PmeError) throw error
+    if (PmeError.is(error)) throw error
     throw new MalformedFileError(`cannot decode the data: ${(error as Error).message}`, { file })
   }
 }

@@ -13,7 +13,7 @@ function checked(spec: KeySpec, what: string): KeySpec {
   try {
     checkKey(spec.key, what)
   } catch (error) {
-    throw error instanceof PmeError ? new UsageError(error.detail) : error
+    throw PmeError.is(error) ? new UsageError(error.detail) : error
   }
   return spec
 }

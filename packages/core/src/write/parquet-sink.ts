@@ -11,6 +11,7 @@ import {
 } from '../format/plaintext-footer.js'
 import type { LeafColumn } from '../format/schema.js'
 import type { Append } from '../io/atomic-write.js'
+import { loadCodecs } from '../pages/codecs.js'
 import type { PlainChunk } from '../read/column-chunk.js'
 import {
   type BloomFilterHeader,
@@ -87,6 +88,7 @@ export class ParquetSink {
     leaves: readonly LeafColumn[],
     props?: EncryptionProperties,
   ): Promise<ParquetSink> {
+    await loadCodecs() // V2 pages re-framed as V1 are compressed again
     const sink = new ParquetSink(append, leaves, props)
     await append(sink.encryptor?.magic ?? PAR1_BYTES)
     return sink

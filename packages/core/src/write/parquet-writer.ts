@@ -2,7 +2,7 @@ import { parquetMetadata, type SchemaElement } from 'hyparquet'
 import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer'
 import { UsageError } from '../errors.js'
 import { AtomicFile } from '../io/atomic-write.js'
-import { type CodecName, compressorsFor } from '../pages/codecs.js'
+import { type CodecName, compressorsFor, loadCodecs } from '../pages/codecs.js'
 import { ParquetFile } from '../read/parquet-file.js'
 import { readPlainRowGroup } from '../transform/plain-row-group.js'
 import type { EncryptionProperties } from './encryption-properties.js'
@@ -57,6 +57,7 @@ export class ParquetFileWriter {
   }
 
   static async create(path: string, options: WriteOptions = {}): Promise<ParquetFileWriter> {
+    await loadCodecs()
     return new ParquetFileWriter(await AtomicFile.create(path), options)
   }
 
