@@ -1,8 +1,8 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { KmsError, PmeError } from '../src/errors.js'
+import { IntegrityError, KmsError, MissingKeyError, NotEncryptedError, PmeError } from '../src/errors.js'
 import { CryptoFactory } from '../src/keys/crypto-factory.js'
 import type { EncryptionConfiguration } from '../src/keys/encryption-configuration.js'
 import { type KeyMigrationOptions, migrateKeyMaterial } from '../src/keys/key-migration.js'
@@ -276,6 +276,31 @@ describe('idempotency', () => {
     expect(error).toBeInstanceOf(KmsError)
     expect((error as PmeError).message).toContain(path)
     expect(Buffer.compare(await readFile(path), before)).toBe(0)
+  })
+})
+
+describe('files it cannot migrate', () => {
+  it('a plaintext file and a file with explicit keys fail as that file only (not usage errors)', async () => {
+    const plain = join(dir, `plain${counter++}.parquet`)
+    await writeParquet(plain, { rows: ROWS })
+    const { options } = setup()
+    await expect(migrateKeyMaterial(plain, options)).rejects.toBeInstanceOf(NotEncryptedError)
+    const explicit = join(dir, `explicit${counter++}.parquet`)
+    const footerKey = { key: ascii('0123456789012345'), keyMetadata: ascii('kf') }
+    await writeParquet(explicit, { rows: ROWS }, { encryption: { footerKey, plaintextFooter: true } })
+    const error = await migrateKeyMaterial(explicit, options).catch((e: unknown) => e)
+    // Its footer signature cannot be checked without the key tools: refused before anything is signed again.
+    expect(error).toBeInstanceOf(MissingKeyError)
+    expect((error as PmeError).message).toContain(explicit)
+  })
+
+  it('a plaintext footer that fails its signature check is refused, not signed again', async () => {
+    const path = await writeWithSource({ plaintextFooter: true })
+    const bytes = new Uint8Array(await readFile(path))
+    bytes[bytes.length - 9] = (bytes[bytes.length - 9] as number) ^ 1 // the signature's tag, before length and magic
+    await writeFile(path, bytes)
+    await expect(migrateKeyMaterial(path, setup().options)).rejects.toBeInstanceOf(IntegrityError)
+    expect(Buffer.compare(await readFile(path), bytes)).toBe(0)
   })
 })
 

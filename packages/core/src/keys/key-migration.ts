@@ -1,4 +1,11 @@
-import { KmsUnavailableError, MissingKeyError, PmeError, UsageError } from '../errors.js'
+import {
+  KmsUnavailableError,
+  MissingKeyError,
+  NotEncryptedError,
+  PmeError,
+  UnsupportedError,
+  UsageError,
+} from '../errors.js'
 import { ParquetFile } from '../read/parquet-file.js'
 import type { CryptoFactory } from './crypto-factory.js'
 import type { FileKeyUnwrapper } from './file-key-unwrapper.js'
@@ -184,9 +191,11 @@ async function migrateInternalKeyMaterial(
     keyRetriever: (keyMetadata) =>
       isKeyToolsMetadata(keyMetadata) ? move(keyMetadata).then((key) => key.dek) : undefined,
   })
-  const footerKeyMetadata = file.encryption?.footerKeyMetadata
+  // Errors of one file, not usage errors: the other files of a folder are still moved.
+  if (!file.encryption) throw new NotEncryptedError('the file is not encrypted: it has no keys to migrate')
+  const footerKeyMetadata = file.encryption.footerKeyMetadata
   if (!footerKeyMetadata || !isKeyToolsMetadata(footerKeyMetadata)) {
-    throw new UsageError('the file was not written with the key tools: its keys cannot be migrated')
+    throw new UnsupportedError('the file was not written with the key tools (no PKMT1 key material) to migrate')
   }
   await move(footerKeyMetadata)
   for (const group of file.metadata.row_groups) {
