@@ -104,12 +104,11 @@ describe.skipIf(skip)(`KMS migration: vault to aws (${mode} mode)`, () => {
       }
       const cat = await runPme(['cat', file, '--config', targetConfig])
       expect(cat.status).toBe(0)
-      expect(
-        cat.stdout
-          .trim()
-          .split('\n')
-          .map((line) => JSON.parse(line)),
-      ).toEqual(ROWS)
+      const ssns = cat.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).ssn)
+      expect(ssns).toEqual(ROWS.map((row) => row.ssn))
     }
 
     const again = await runPme([...migrate, '--json'])

@@ -68,34 +68,16 @@ describe('pme rotate --to-config: local KMS to pme kms serve', () => {
     const { folder, files } = await warehouse()
     const config = targetConfig(url)
     const http = ['--kms', 'http', '--kms-instance-url', url]
+    const migrate = (flag: string) =>
+      pme(['rotate', folder, '--key-list', sourceKeys, '--to-config', config, '--master-key-map', MAP, flag])
 
-    const dry = pme([
-      'rotate',
-      folder,
-      '--key-list',
-      sourceKeys,
-      '--to-config',
-      config,
-      '--master-key-map',
-      MAP,
-      '--dry-run',
-    ])
+    const dry = migrate('--dry-run')
     expect(dry.stderr).toBe('')
     expect(dry.code).toBe(0)
     expect(dry.stdout.trim().split('\n').sort()).toEqual(files.map(({ path }) => `would-migrate ${path}`).sort())
     for (const { path, bytes } of files) expect(readFileSync(path).equals(bytes)).toBe(true)
 
-    const moved = pme([
-      'rotate',
-      folder,
-      '--key-list',
-      sourceKeys,
-      '--to-config',
-      config,
-      '--master-key-map',
-      MAP,
-      '--json',
-    ])
+    const moved = migrate('--json')
     expect(moved.stderr).toBe('')
     expect(moved.code).toBe(0)
     const report = JSON.parse(moved.stdout)
@@ -124,17 +106,7 @@ describe('pme rotate --to-config: local KMS to pme kms serve', () => {
     }
     expect(readdirSync(join(folder, 'year=2024')).filter((name) => name.includes('tmp'))).toEqual([])
 
-    const again = pme([
-      'rotate',
-      folder,
-      '--key-list',
-      sourceKeys,
-      '--to-config',
-      config,
-      '--master-key-map',
-      MAP,
-      '--json',
-    ])
+    const again = migrate('--json')
     expect(again.code).toBe(0)
     const outcomes = JSON.parse(again.stdout).files.map((file: { outcome: string }) => file.outcome)
     expect(outcomes).toEqual(Array(4).fill('already-migrated'))
