@@ -187,6 +187,20 @@ describe.each([
   })
 })
 
+describe('KMS calls', () => {
+  it('the target wraps one KEK per master key for a whole batch of files (its write cache), as writing does', async () => {
+    const paths = [
+      await writeWithSource({}),
+      await writeWithSource({ plaintextFooter: true }),
+      await writeWithSource({ internalKeyMaterial: false }),
+    ]
+    const { options, target } = setup()
+    for (const path of paths) expect((await migrateKeyMaterial(path, options)).outcome).toBe('migrated')
+    expect(target.wraps).toBe(3)
+    expect(['tf', 'tc1', 'tc2'].map((id) => target.count('wrap', id))).toEqual([1, 1, 1])
+  })
+})
+
 describe('key material inside the file', () => {
   it.each([
     { plaintextFooter: false, doubleWrapping: true, head: 'PARE' },
