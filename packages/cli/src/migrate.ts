@@ -4,6 +4,7 @@ import { migrateKeyMaterial, UsageError } from '@pme/core'
 import { runBatch } from './batch.js'
 import type { CommandContext } from './commands/command.js'
 import { readConfigFile } from './config/config-file.js'
+import { OPTIONS } from './config/options.js'
 import { type ResolvedConfig, resolveConfig, settingValue } from './config/resolve.js'
 import { kmsSetup } from './kms.js'
 
@@ -75,6 +76,16 @@ export async function migrationPaths(paths: readonly string[]): Promise<string[]
 }
 
 /**
+ * The environment the target file is read with: without the option variables (PME_KMS,
+ * PME_KEY_LIST... and their `_FILE` forms), which configure the source, so that an exported key list
+ * or token never reaches the target; other variables stay, for references the target file makes.
+ */
+function targetEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const names = new Set(OPTIONS.flatMap((option) => (option.env ? [option.env, `${option.env}_FILE`] : [])))
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !names.has(name)))
+}
+
+/**
  * Moves the files of `context` from the configured backend (`source`) to the one `--to-config`
  * names. The target file's kms section alone sets the target: PME_* variables and flags are the
  * source's. Double wrapping in the target follows its encryption section, or --no-double-wrapping.
@@ -83,7 +94,7 @@ export async function migrateFiles(context: CommandContext, source: ResolvedConf
   const { positionals, values, out, stderr } = context
   const toConfig = values['to-config'] as string
   const masterKeyMap = parseMasterKeyMap((values['master-key-map'] as string | undefined) ?? '')
-  const target: ResolvedConfig = resolveConfig(await readConfigFile(toConfig), {}, {})
+  const target: ResolvedConfig = resolveConfig(await readConfigFile(toConfig), targetEnvironment(context.env), {})
   const from = await kmsSetup(source)
   if (!from) throw new UsageError('the files are unwrapped with the current configuration: it sets no KMS')
   const to = await kmsSetup(target)

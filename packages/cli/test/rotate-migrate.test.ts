@@ -124,6 +124,12 @@ describe('pme rotate --to-config: local KMS to pme kms serve', () => {
     const noTarget = pme(['rotate', file, '--key-list', sourceKeys, '--to-config', empty])
     expect(noTarget.code).toBe(2)
     expect(noTarget.stderr).toContain('sets no KMS to wrap with')
+    // An exported key list configures the source only: it does not make a key-less local target usable.
+    const localWithoutKeys = join(dir, 'local.json')
+    writeFileSync(localWithoutKeys, JSON.stringify({ kms: { type: 'local' } }))
+    const leaked = pme(['rotate', file, '--to-config', localWithoutKeys], { PME_KEY_LIST: sourceKeys })
+    expect(leaked.code).toBe(2)
+    expect(leaked.stderr).toContain('sets no KMS to wrap with')
     const badMap = pme(['rotate', file, '--key-list', sourceKeys, '--to-config', empty, '--master-key-map', 'a=b=c'])
     expect(badMap.code).toBe(2)
     expect(badMap.stderr).toContain('--master-key-map entries are old=new, got "a=b=c"')
