@@ -271,6 +271,23 @@ describe('idempotency', () => {
     expect(await migrateKeyMaterial(path, options)).toMatchObject({ outcome: 'already-migrated', moved: 0 })
   })
 
+  it("a moved file the target refuses is not moved again: the error gives both backends' answers", async () => {
+    const path = await writeWithSource({ internalKeyMaterial: false })
+    const { options, target } = setup()
+    await migrateKeyMaterial(path, options)
+    const material = await readFile(materialPathOf(path))
+    target.deny = () => true
+    const error = await migrateKeyMaterial(path, { ...options, target: new CryptoFactory(target.factory) }).catch(
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(KmsError)
+    expect((error as PmeError).message).toMatch(
+      /unknown master key "tf".*; the target: access to master key "tf" denied/,
+    )
+    expect(target.wraps).toBe(3) // the first migration's KEKs only
+    expect(Buffer.compare(await readFile(materialPathOf(path)), material)).toBe(0)
+  })
+
   it('a dry run unwraps every key with the source, wraps nothing, writes nothing', async () => {
     const path = await writeWithSource({})
     const before = await readFile(path)

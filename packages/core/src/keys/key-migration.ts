@@ -1,4 +1,5 @@
 import {
+  type ErrorLocation,
   KmsUnavailableError,
   MissingKeyError,
   NotEncryptedError,
@@ -109,7 +110,11 @@ class FileKeyMover {
       return { dek: await this.sourceKeys.unwrapMaterial(material), onTarget: false }
     } catch (error) {
       // A key already moved whose target did not answer: say so, not that the source lacks it.
-      throw targetError instanceof KmsUnavailableError ? targetError : error
+      if (targetError instanceof KmsUnavailableError) throw targetError
+      if (!(error instanceof PmeError) || !(targetError instanceof PmeError)) throw error
+      // Neither backend unwraps it, and the key may be either one's: the message gives both answers.
+      const Ctor = error.constructor as new (detail: string, location: ErrorLocation) => PmeError
+      throw new Ctor(`${error.detail}; the target: ${targetError.detail}`, error.location)
     }
   }
 
