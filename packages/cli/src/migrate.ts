@@ -6,6 +6,7 @@ import type { CommandContext } from './commands/command.js'
 import { readConfigFile } from './config/config-file.js'
 import { OPTIONS } from './config/options.js'
 import { type ResolvedConfig, resolveConfig, settingValue } from './config/resolve.js'
+import { readOptions } from './key-options.js'
 import { kmsSetup } from './kms.js'
 
 /** `pme rotate --to-config`: moving files to another KMS backend. */
@@ -102,6 +103,7 @@ export async function migrateFiles(context: CommandContext, source: ResolvedConf
   const doubleWrapping =
     values['no-double-wrapping'] !== true && settingValue<boolean>(target, 'encryption.doubleWrapping') !== false
   const dryRun = values['dry-run'] === true
+  const { aadPrefix } = readOptions(values)
   const json = values.json === true
   const items = (await migrationPaths(positionals)).map((input) => ({ input }))
   const results = await runBatch(
@@ -116,6 +118,7 @@ export async function migrateFiles(context: CommandContext, source: ResolvedConf
           masterKeyMap,
           doubleWrapping,
           dryRun,
+          ...(aadPrefix !== undefined ? { aadPrefix } : {}),
           ...(from.cacheLifetimeSeconds ? { cacheLifetimeSeconds: from.cacheLifetimeSeconds } : {}),
         })
       ).outcome,

@@ -112,6 +112,25 @@ describe('pme rotate --to-config: local KMS to pme kms serve', () => {
     expect(outcomes).toEqual(Array(4).fill('already-migrated'))
   })
 
+  it('a file that does not store its AAD prefix moves with --aad-prefix, and still does not store it', async () => {
+    const dir = tempDir()
+    const plain = await writePeople(join(dir, 'people.parquet'))
+    const file = join(dir, 'people.enc.parquet')
+    const encrypt = ['encrypt', plain, '-o', file, '--footer-key', 'footer', '--column-keys', 'pii:ssn']
+    expect(pme([...encrypt, '--aad-prefix', 'table-7', '--no-store-aad-prefix', '--key-list', sourceKeys]).code).toBe(0)
+    const target = join(dir, 'target.json')
+    writeFileSync(target, JSON.stringify({ kms: { type: 'local', keyList: targetKeys } }))
+    const migrate = ['rotate', file, '--key-list', sourceKeys, '--to-config', target, '--master-key-map', MAP]
+    expect(pme(migrate).stderr).toMatch(/AadPrefixError/)
+    const moved = pme([...migrate, '--aad-prefix', 'table-7'])
+    expect(moved.stderr).toBe('')
+    expect(moved.code).toBe(0)
+    const cat = pme(['cat', file, '--key-list', targetKeys, '--aad-prefix', 'table-7'])
+    expect(cat.stderr).toBe('')
+    expect(rows(cat.stdout)).toEqual(people)
+    expect(pme(['cat', file, '--key-list', targetKeys]).stderr).toMatch(/AadPrefixError/)
+  })
+
   it('usage errors: the migration options need --to-config; a malformed map; a target without a KMS', () => {
     const dir = tempDir()
     const alone = pme(['rotate', join(dir, 'x.parquet'), '--key-list', sourceKeys, '--dry-run'])

@@ -2,7 +2,14 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { IntegrityError, KmsError, MissingKeyError, NotEncryptedError, PmeError } from '../src/errors.js'
+import {
+  AadPrefixError,
+  IntegrityError,
+  KmsError,
+  MissingKeyError,
+  NotEncryptedError,
+  PmeError,
+} from '../src/errors.js'
 import { CryptoFactory } from '../src/keys/crypto-factory.js'
 import type { EncryptionConfiguration } from '../src/keys/encryption-configuration.js'
 import { type KeyMigrationOptions, migrateKeyMaterial } from '../src/keys/key-migration.js'
@@ -238,6 +245,26 @@ describe('key material inside the file', () => {
       await noTempFiles()
     },
   )
+})
+
+describe('other layouts', () => {
+  it('uniform encryption: the footer key is the only data key', async () => {
+    const path = await writeWithSource({ uniformEncryption: true, columnKeys: undefined })
+    expect(await migrateKeyMaterial(path, setup().options)).toMatchObject({ outcome: 'migrated', keys: 1, moved: 1 })
+    expect(await readWith(TARGET_KEYS, path)).toEqual(ROWS)
+    await expect(readWith(MASTER_KEYS, path)).rejects.toBeInstanceOf(PmeError)
+  })
+
+  it('an AAD prefix the file does not store is supplied, and stays unstored', async () => {
+    const path = await writeWithSource({ aadPrefix: 'table-7', storeAadPrefix: false })
+    await expect(migrateKeyMaterial(path, setup().options)).rejects.toBeInstanceOf(AadPrefixError)
+    expect(await migrateKeyMaterial(path, { ...setup().options, aadPrefix: 'table-7' })).toMatchObject({
+      outcome: 'migrated',
+    })
+    const properties = new CryptoFactory(new TestKms(TARGET_KEYS).factory).fileDecryptionProperties(TARGET, {}, path)
+    await expect(readParquet(path, properties)).rejects.toBeInstanceOf(AadPrefixError)
+    expect(await readParquet(path, { ...properties, aadPrefix: 'table-7' })).toEqual(ROWS)
+  })
 })
 
 describe('idempotency', () => {

@@ -31,6 +31,8 @@ export interface KeyMigrationOptions {
   readonly cacheLifetimeSeconds?: number
   /** Unwrap every data key (checking the source can), but wrap nothing and write nothing. */
   readonly dryRun?: boolean
+  /** The AAD prefix of files that do not store theirs (key material in the file: the footer is read). */
+  readonly aadPrefix?: string
 }
 
 /**
@@ -170,7 +172,7 @@ async function migrateExternalKeyMaterial(
 async function migrateInternalKeyMaterial(
   parquetFilePath: string,
   mover: FileKeyMover,
-  dryRun: boolean | undefined,
+  { dryRun, aadPrefix }: KeyMigrationOptions,
 ): Promise<FileMigration> {
   const keys = new Map<string, Promise<{ dek: Uint8Array; replacement: Uint8Array; moved: boolean }>>()
   const move = (keyMetadata: Uint8Array) => {
@@ -193,6 +195,7 @@ async function migrateInternalKeyMaterial(
     return found
   }
   const file = await ParquetFile.open(parquetFilePath, {
+    ...(aadPrefix !== undefined ? { aadPrefix } : {}),
     keyRetriever: (keyMetadata) =>
       isKeyToolsMetadata(keyMetadata) ? move(keyMetadata).then((key) => key.dek) : undefined,
   })
@@ -239,7 +242,7 @@ export async function migrateKeyMaterial(
   try {
     return (await exists(keyMaterialPath(parquetFilePath)))
       ? await migrateExternalKeyMaterial(parquetFilePath, mover, options.dryRun)
-      : await migrateInternalKeyMaterial(parquetFilePath, mover, options.dryRun)
+      : await migrateInternalKeyMaterial(parquetFilePath, mover, options)
   } catch (error) {
     throw error instanceof PmeError ? error.at({ file: parquetFilePath }) : error
   }
