@@ -71,7 +71,10 @@ export async function migrationPaths(paths: readonly string[]): Promise<string[]
     const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
       throw new UsageError(`cannot migrate ${path}: ${error.code === 'ENOENT' ? 'no such file or folder' : error.code}`)
     })
-    files.push(...(info.isDirectory() ? await dataFiles(path) : [path]))
+    const found = info.isDirectory() ? await dataFiles(path) : [path]
+    if (found.length === 0)
+      throw new UsageError(`no Parquet files in folder ${path} (names starting _ or . are skipped)`)
+    files.push(...found)
   }
   return files
 }
