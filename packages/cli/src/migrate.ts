@@ -4,6 +4,7 @@ import { migrateKeyMaterial, UsageError } from '@pme/core'
 import { runBatch } from './batch.js'
 import type { CommandContext } from './commands/command.js'
 import { readConfigFile } from './config/config-file.js'
+import { waysToSet } from './config/encryption-settings.js'
 import { OPTIONS } from './config/options.js'
 import { type ResolvedConfig, resolveConfig, settingValue } from './config/resolve.js'
 import { readOptions } from './key-options.js'
@@ -100,7 +101,11 @@ export async function migrateFiles(context: CommandContext, source: ResolvedConf
   const masterKeyMap = parseMasterKeyMap((values['master-key-map'] as string | undefined) ?? '')
   const target: ResolvedConfig = resolveConfig(await readConfigFile(toConfig), targetEnvironment(context.env), {})
   const from = await kmsSetup(source)
-  if (!from) throw new UsageError('the files are unwrapped with the current configuration: it sets no KMS')
+  if (!from) {
+    throw new UsageError(
+      `the current configuration unwraps the files, and it has no master keys: set ${waysToSet('kms.keyList')}, or --kms`,
+    )
+  }
   const to = await kmsSetup(target)
   if (!to) throw new UsageError(`${toConfig} sets no KMS to wrap with: its kms section needs a type (local: a keyList)`)
   const doubleWrapping =
