@@ -105,6 +105,14 @@ describe('pme rotate --to-config: local KMS to pme kms serve', () => {
       }
     }
     expect(readdirSync(join(folder, 'year=2024')).filter((name) => name.includes('tmp'))).toEqual([])
+    // d was written with single wrapping: in the target, data keys are double-wrapped (the default).
+    const store = JSON.parse(readFileSync(join(folder, 'year=2024', '_KEY_MATERIAL_FOR_d.parquet.json'), 'utf8'))
+    const materials = Object.values(store).map((text) => JSON.parse(text as string))
+    expect(materials.map((material) => [material.masterKeyID, material.doubleWrapping]).sort()).toEqual([
+      ['t-footer', true],
+      ['t-pii', true],
+      ['t-pii', true],
+    ])
 
     const again = migrate('--json')
     expect(again.code).toBe(0)
