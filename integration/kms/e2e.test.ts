@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { CryptoFactory, keyMaterialPath, readParquet, writeParquet } from '@pme/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { KmsAccess, RunningBackend } from './backend.js'
+import type { RunningBackend } from './backend.js'
 import { type PmeRun, runPme } from './pme-cli.js'
+import { configFile } from './pme-config.js'
 import { itMode, modeSkipReason, selectedBackends } from './registry.js'
 import { useBackend } from './suite-backend.js'
 
@@ -23,20 +24,6 @@ const ROWS = [
   { id: 'b-2', name: 'Bob', ssn: '987-65-4321' },
   { id: 'c-3', name: 'Cem', ssn: '555-12-3456' },
 ]
-
-/** pme.config.json for `access`: exactly what a user would write to use this backend. */
-function configFile(type: string, access: KmsAccess): Record<string, unknown> {
-  const { connection, settings } = access
-  return {
-    kms: {
-      type,
-      ...(connection.kmsInstanceId ? { instanceId: connection.kmsInstanceId } : {}),
-      ...(connection.kmsInstanceUrl ? { instanceUrl: connection.kmsInstanceUrl } : {}),
-      ...(connection.keyAccessToken ? { accessToken: connection.keyAccessToken } : {}),
-      settings,
-    },
-  }
-}
 
 async function factoryFor(running: RunningBackend): Promise<CryptoFactory> {
   return new CryptoFactory(await running.adapter.createKmsClientFactory(running.access.settings))

@@ -9,6 +9,8 @@ export interface BatchItem {
 
 export interface FileResult extends BatchItem {
   readonly ok: boolean
+  /** What happened to the file, when `work` returns it as a string (rotate --to-config: migrated...). */
+  readonly outcome?: string
   readonly error?: { readonly code: string; readonly message: string }
 }
 
@@ -31,7 +33,7 @@ function failure(error: unknown): FileResult['error'] {
  */
 export async function runBatch(
   items: readonly BatchItem[],
-  work: (item: BatchItem) => Promise<void>,
+  work: (item: BatchItem) => Promise<unknown>,
   context: BatchContext,
 ): Promise<FileResult[]> {
   const progress = progressBar(context.stderr, context.json ? 0 : items.length)
@@ -40,8 +42,8 @@ export async function runBatch(
   try {
     for (const item of items) {
       try {
-        await work(item)
-        results.push({ ...item, ok: true })
+        const outcome = await work(item)
+        results.push({ ...item, ok: true, ...(typeof outcome === 'string' ? { outcome } : {}) })
       } catch (error) {
         if (isUsageError(error)) throw error
         firstError ??= error

@@ -1,43 +1,24 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { b64, people, tempDir, writePeople } from './fixtures.js'
 import { pme } from './run-pme.js'
+import { startServer } from './serve-process.js'
 
 /*
  * `pme kms serve` as a process, and other `pme` processes using it with `--kms http`: the seed demo's
  * setup, with the privilege levels in pme.config.json.
  */
 
-const bin = fileURLToPath(new URL('../bin/pme.js', import.meta.url))
 const keyList = [
   `public: ${b64('public-key-0123456789abcdef01234')}`,
   `internal: ${b64('internal-key-0123456789abcdef012')}`,
   `restricted: ${b64('restricted-key-0123456789abcdef0')}`,
 ].join(', ')
 
-const children: ChildProcessWithoutNullStreams[] = []
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL')
-})
-
 /** Starts the server on a free port; resolves with its base URL once it says it is listening. */
-function startServer(config: string): Promise<{ url: string; child: ChildProcessWithoutNullStreams; logs: string[] }> {
-  const child = spawn(process.execPath, [bin, 'kms', 'serve', '--port', '0', '--config', config], {
-    env: { ...process.env, PME_KEY_LIST: keyList, PME_TOKEN_RESTRICTED: 'restricted-token' },
-  })
-  children.push(child)
-  const logs: string[] = []
-  child.stderr.on('data', (data) => logs.push(String(data)))
-  return new Promise((resolve, reject) => {
-    child.on('exit', (code) => reject(new Error(`pme kms serve exited with ${code}: ${logs.join('')}`)))
-    child.stdout.on('data', (data) => {
-      const match = /listening on (\S+)/.exec(String(data))
-      if (match?.[1]) resolve({ url: match[1], child, logs })
-    })
-  })
+function startServerWith(config: string) {
+  return startServer(['--config', config], { PME_KEY_LIST: keyList, PME_TOKEN_RESTRICTED: 'restricted-token' })
 }
 
 function serverConfig(): string {
@@ -56,7 +37,7 @@ function serverConfig(): string {
 
 describe('pme kms serve', () => {
   it('serves the key tools of other pme processes, refuses a low token a column, and stops on SIGINT', async () => {
-    const { url, child, logs } = await startServer(serverConfig())
+    const { url, child, logs } = await startServerWith(serverConfig())
     expect((await fetch(`${url}/healthz`)).status).toBe(200)
 
     const dir = tempDir()
@@ -110,7 +91,7 @@ describe('pme kms serve', () => {
   })
 
   it('a port in use is a usage error, in one line', async () => {
-    const { url } = await startServer(serverConfig())
+    const { url } = await startServerWith(serverConfig())
     const port = new URL(url).port
     const { code, stderr } = pme(['kms', 'serve', '--port', port, '--config', serverConfig()], {
       PME_KEY_LIST: keyList,

@@ -28,6 +28,12 @@ export {
 export type { Clock } from './keys/expiring-cache.js'
 export { encryptionConfigurationFromProperties, kmsConnectionFromProperties } from './keys/hadoop-properties.js'
 export { keyMaterialPath } from './keys/key-material-store.js'
+export {
+  type FileMigration,
+  type KeyMigrationOptions,
+  type MigrationOutcome,
+  migrateKeyMaterial,
+} from './keys/key-migration.js'
 export type { KmsAdapter, KmsAdapterSettings } from './keys/kms-adapter.js'
 export {
   DEFAULT_KMS_VALUE,

@@ -86,6 +86,26 @@ export class CryptoFactory {
     }
   }
 
+  /**
+   * A key wrapper over this factory's KMS and KEK write cache, as new files get: key migration wraps
+   * the data keys of files written elsewhere with it (its `wrap`; it creates no data key itself).
+   */
+  async fileKeyWrapper(
+    kmsConfig: Partial<KmsConnectionConfig>,
+    options: { doubleWrapping?: boolean; cacheLifetimeSeconds?: number } = {},
+  ): Promise<FileKeyWrapper> {
+    const conn = kmsConnectionConfig(kmsConfig)
+    const lifetimeMs = (options.cacheLifetimeSeconds ?? DEFAULT_CACHE_LIFETIME_SECONDS) * 1000
+    return new FileKeyWrapper({
+      kms: await this.kmsClient(conn, lifetimeMs),
+      kmsConfig: conn,
+      kekCache: this.writeKeks.forToken(conn.keyAccessToken, lifetimeMs),
+      doubleWrapping: options.doubleWrapping ?? true,
+      dataKeyBytes: 16,
+      kekBytes: 16,
+    })
+  }
+
   /** A key unwrapper for one file; its retriever answers PKMT1 key metadata only. */
   fileKeyUnwrapper(
     kmsConfig: Partial<KmsConnectionConfig>,

@@ -136,7 +136,26 @@ async function rotateInternalKeyMaterial(parquetFilePath: string, context: Rotat
     }
   }
   const lookup = (old: Uint8Array) => replaced.get(new TextDecoder().decode(old)) as Uint8Array
-  const footerKey = { key: await decryptor.footerKey(footerKeyMetadata), keyMetadata: lookup(footerKeyMetadata) }
+  await rewriteFooterKeyMetadata(parquetFilePath, file, lookup)
+}
+
+/**
+ * Writes the footer of an open encrypted file again with every key metadata replaced through
+ * `replace` (footer key and column keys), encrypted or signed with the unchanged footer key, in
+ * place of the old footer: no page is touched, and the file is replaced atomically.
+ */
+export async function rewriteFooterKeyMetadata(
+  parquetFilePath: string,
+  file: ParquetFile,
+  replace: (old: Uint8Array) => Uint8Array,
+): Promise<void> {
+  const encryption = file.encryption
+  const decryptor = file.decryptor
+  if (!encryption?.footerKeyMetadata || !decryptor) {
+    throw new NotEncryptedError('the file is not encrypted', { file: parquetFilePath })
+  }
+  const { footerKeyMetadata } = encryption
+  const footerKey = { key: await decryptor.footerKey(footerKeyMetadata), keyMetadata: replace(footerKeyMetadata) }
   const { params } = encryption
   const encryptor = new FileEncryptor(
     {
@@ -148,11 +167,11 @@ async function rotateInternalKeyMaterial(parquetFilePath: string, context: Rotat
     params.aadFileUnique,
   )
   const tail = await readFileTail(await toByteSource(parquetFilePath))
-  const footer = encryptor.footer(withColumnKeyMetadata(file.metadata, lookup))
+  const footer = encryptor.footer(withColumnKeyMetadata(file.metadata, replace))
   await replaceFooter(parquetFilePath, tail.footerOffset, footer)
 }
 
-async function exists(path: string): Promise<boolean> {
+export async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,
     () => false,
