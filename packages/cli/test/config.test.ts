@@ -72,7 +72,7 @@ describe('precedence', () => {
     const config = configFile({ kms: { keyList }, encryption: { footerKey: 'footer', columnKeys: { pii: ['ssn'] } } })
     const out = join(dir, 'people.enc.parquet')
     const encrypted = pme(['encrypt', input, '-o', out, '--config', config, '--algorithm', 'AES_GCM_CTR_V1'])
-    expect(encrypted.stderr).toBe('')
+    expect(encrypted.stderr).toMatch(/^pme encrypt: 1 file encrypted, /)
     expect(encrypted.code).toBe(0)
     const report = JSON.parse(pme(['inspect', out, '--json', '--config', config]).stdout)
     expect(report.algorithm).toBe('AES_GCM_CTR_V1')
@@ -134,14 +134,18 @@ describe('validation: exit 2 and one line that says what to do', () => {
     )
   })
 
-  it('an unknown Hadoop property, and one that has no meaning here', () => {
+  it('an unknown Hadoop property, and a Java class pme has nothing for', () => {
     fails(
       ['config', 'show', '--config', configFile({ 'parquet.encryption.footer.keys': 'f' })],
       /unknown property parquet\.encryption\.footer\.keys/,
     )
     fails(
       ['config', 'show', '--config', configFile({ 'parquet.encryption.kms.client.class': 'x.Y' })],
-      /names a Java class: set kms\.type/,
+      /parquet\.encryption\.kms\.client\.class "x\.Y" has no pme backend; set kms\.type instead/,
+    )
+    fails(
+      ['config', 'show', '--config', configFile({ 'parquet.crypto.factory.class': 'com.example.MyFactory' })],
+      /parquet\.crypto\.factory\.class "com\.example\.MyFactory" is not a key tools factory/,
     )
   })
 
