@@ -48,6 +48,9 @@ function find(argv: string[]): [Command, string[]] | undefined {
 }
 
 function writer(stream: NodeJS.WritableStream): (text: string) => Promise<void> {
+  // A reader that closed the pipe (pme cat | head) makes writes fail with EPIPE: each write's callback
+  // gets it (main then ends quietly with 0); without a listener the stream's 'error' event would crash.
+  if (stream.listenerCount('error') === 0) stream.on('error', () => undefined)
   return (text) =>
     new Promise((resolve, reject) => {
       stream.write(text, (error) => (error ? reject(error) : resolve()))
