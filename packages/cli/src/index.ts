@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util'
 import { KMS_SERVER_CONFIG_SCHEMA } from '@pme/kms-server'
 import { catCommand } from './commands/cat.js'
 import type { Command } from './commands/command.js'
@@ -9,6 +8,7 @@ import { inspectCommand } from './commands/inspect.js'
 import { kmsServeCommand } from './commands/kms-serve.js'
 import { rotateCommand } from './commands/rotate.js'
 import { errorLine, isUsageError } from './errors.js'
+import { parseOptions } from './parse-options.js'
 
 const commands: readonly Command[] = [
   encryptCommand,
@@ -79,7 +79,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       process.stdout.write(commandHelp(command))
       return 0
     }
-    const parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true })
+    const parsed = parseOptions(rest, command.options, command.name)
     await command.run({
       positionals: parsed.positionals,
       values: parsed.values,
