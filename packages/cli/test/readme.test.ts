@@ -28,8 +28,9 @@ describe('the README', () => {
     spawnSync('mkdir', [pathDir])
     writeFileSync(join(pathDir, 'pme'), `#!/bin/sh\nexec "${process.execPath}" "${bin}" "$@"\n`)
     chmodSync(join(pathDir, 'pme'), 0o755)
-    const env = { ...process.env, PATH: `${pathDir}:${venvBin}:${dirname(process.execPath)}:/usr/bin:/bin` }
-    delete env.PME_KEY_LIST
+    // The examples export their own key list: one from the test's environment must not leak in.
+    const { PME_KEY_LIST: _ignored, ...inherited } = process.env
+    const env = { ...inherited, PATH: `${pathDir}:${venvBin}:${dirname(process.execPath)}:/usr/bin:/bin` }
     const script = `set -euo pipefail\n${examples.join('\n')}`
     const run = spawnSync('bash', ['-c', script], { cwd: dir, env, encoding: 'utf8', timeout: 120_000 })
     expect(run.stderr).not.toMatch(/Error|error:/)

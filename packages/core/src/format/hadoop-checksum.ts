@@ -38,7 +38,9 @@ async function sidecarBytesPerChecksum(sidecar: string): Promise<number | undefi
   }
   const valid = header.length === 8 && MAGIC.every((byte, i) => header[i] === byte)
   const bytesPerChecksum = valid ? header.readInt32BE(4) : 0
-  return bytesPerChecksum > 0 && bytesPerChecksum <= MAX_BYTES_PER_CHECKSUM ? bytesPerChecksum : DEFAULT_BYTES_PER_CHECKSUM
+  return bytesPerChecksum > 0 && bytesPerChecksum <= MAX_BYTES_PER_CHECKSUM
+    ? bytesPerChecksum
+    : DEFAULT_BYTES_PER_CHECKSUM
 }
 
 /** The sidecar's bytes for `path`'s current content, as Hadoop's ChecksumFSOutputSummer writes them. */
