@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { hadoopChecksumBytes } from '@pme/core'
 import { describe, expect, it } from 'vitest'
 import { b64, people, tempDir, writePeople } from './fixtures.js'
 import { pme } from './run-pme.js'
@@ -51,6 +52,20 @@ describe('errors: one line that says what happened and what to do', () => {
     expect(forced.stderr).toMatch(/^pme encrypt: 1 file encrypted, [\d.]+ KiB written, in [\d.]+ s\n$/)
     expect(forced.code).toBe(0)
     expect(pme(['cat', out, '--key-list', keyList, '--limit', '1']).stdout).toBe(`${JSON.stringify(people[0])}\n`)
+  })
+
+  it('an overwritten output gets its Hadoop .crc sidecar rewritten, never left stale', async () => {
+    const dir = tempDir()
+    const input = await writePeople(join(dir, 'people.parquet'))
+    const out = join(dir, 'part-0.parquet')
+    writeFileSync(out, 'an older file')
+    // A sidecar as Hadoop leaves it (its format is checked against Hadoop's own in the Spark suite).
+    writeFileSync(join(dir, '.part-0.parquet.crc'), Buffer.from(await hadoopChecksumBytes(out, 512)))
+    expect(pme(['encrypt', input, '-o', out, ...encryptArgs, '--force', '--quiet']).code).toBe(0)
+    const sidecar = readFileSync(join(dir, '.part-0.parquet.crc'))
+    expect(sidecar.subarray(0, 8)).toEqual(Buffer.from([0x63, 0x72, 0x63, 0, 0, 0, 2, 0]))
+    expect(sidecar.length).toBe(8 + 4 * Math.ceil(statSync(out).size / 512))
+    expect(sidecar).toEqual(Buffer.from(await hadoopChecksumBytes(out, 512)))
   })
 
   it('a key list in the environment does not reach a KMS that does not use it', async () => {
