@@ -103,6 +103,26 @@ describe('Hadoop property names', () => {
     expect(settings['kms.instanceUrl']?.value).toBe('http://127.0.0.1:1')
   })
 
+  it("the Java classes of a Spark configuration: the key tools' factories, and KMS clients as backends", () => {
+    const config = configFile({
+      'parquet.crypto.factory.class': 'org.apache.parquet.crypto.keytools.PropertiesDrivenCryptoFactory',
+      'parquet.encryption.kms.client.class': 'org.apache.parquet.crypto.keytools.samples.VaultClient',
+      'parquet.encryption.new.key.list': keyList,
+    })
+    const { settings } = show(['--config', config])
+    expect(settings['kms.type']).toMatchObject({
+      value: 'vault',
+      origin: `${config}: parquet.encryption.kms.client.class`,
+    })
+    expect(settings['kms.newKeyList']?.value).toBe('(set, hidden)')
+    const ibm = configFile({ 'parquet.crypto.factory.class': 'com.ibm.parquet.key.management.IBMKeyToolsFactory' })
+    expect(show(['--config', ibm]).settings['kms.type']).toBeUndefined()
+    const inMemory = configFile({
+      kms: { 'parquet.encryption.kms.client.class': 'org.apache.parquet.crypto.keytools.mocks.InMemoryKMS' },
+    })
+    expect(show(['--config', inMemory]).settings['kms.type']?.value).toBe('local')
+  })
+
   it('uniform.key encrypts every column with one master key', async () => {
     const dir = tempDir()
     const input = await writePeople(join(dir, 'people.parquet'))
