@@ -67,7 +67,8 @@ export async function encryptBatch(inputs: string[], outDir: string, args: strin
   const runs = new Map<string, CliRun>()
   let remaining = [...inputs]
   while (remaining.length > 0) {
-    const run = await pmeAsync(['encrypt', ...remaining, '--out-dir', outDir, ...args])
+    // --force: a rerun finds the outputs the failed run still wrote for the other files.
+    const run = await pmeAsync(['encrypt', ...remaining, '--out-dir', outDir, '--force', ...args])
     if (run.status === 0) {
       for (const input of remaining) runs.set(input, run)
       break
@@ -76,7 +77,7 @@ export async function encryptBatch(inputs: string[], outDir: string, args: strin
     if (failed === undefined) {
       // The message names no input: fall back to one run per file so every file gets its own answer
       for (const input of remaining) {
-        runs.set(input, await pmeAsync(['encrypt', input, '--out-dir', outDir, ...args]))
+        runs.set(input, await pmeAsync(['encrypt', input, '--out-dir', outDir, '--force', ...args]))
       }
       break
     }

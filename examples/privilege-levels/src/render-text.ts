@@ -4,6 +4,7 @@ import { distinctRefusals } from './refusals.js'
 import type { DemoReport } from './run-demo.js'
 import type { Sample } from './samples.js'
 import { textTable } from './text-table.js'
+import { tryCommands } from './try-commands.js'
 
 /** How the matrix shows a read and a refusal. */
 export interface Marks {
@@ -33,7 +34,7 @@ function keysSection(file: FileSummary, masterKeyCount: number): string[] {
   for (const column of file.columns) if (column.masterKeyId) add(column.masterKeyId, column.name)
   const plaintext = file.columns.filter((column) => column.masterKeyId === null).map((column) => column.name)
   return [
-    `Master keys (${masterKeyCount}, random for this run, never shown) and what each protects:`,
+    `Master keys (${masterKeyCount}, random for this run, never printed) and what each protects:`,
     ...textTable(
       ['master key', 'protects'],
       [
@@ -70,7 +71,7 @@ function sampleSection(sample: Sample, totalRows: number): string[] {
 }
 
 /** The report for people: fits a screen. */
-export function renderText(report: DemoReport, marks: Marks = UNICODE_MARKS): string {
+export function renderText(report: DemoReport, marks: Marks = UNICODE_MARKS, cwd = process.cwd()): string {
   const { file } = report
   const footer = file.footer === 'encrypted' ? 'encrypted footer (PARE)' : 'plaintext footer (PAR1)'
   const sections = [
@@ -85,6 +86,7 @@ export function renderText(report: DemoReport, marks: Marks = UNICODE_MARKS): st
       ...distinctRefusals(report.matrix).map((line) => `  ${line}`),
     ],
     ...report.samples.map((sample) => sampleSection(sample, file.rows)),
+    tryCommands(report, cwd),
   ]
   return `${sections.map((lines) => lines.join('\n')).join('\n\n')}\n`
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readAccessMatrix } from '../src/access-matrix.js'
+import { writeDemoConfig } from '../src/demo-config.js'
 import type { DemoKms } from '../src/demo-kms.js'
 import { embeddedKms } from '../src/embedded-kms.js'
 import { demoMasterKeys } from '../src/master-keys.js'
@@ -23,10 +24,13 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true })
 })
 
-describe.each([
-  ['embedded', embeddedKms],
-  ['server', serverKms],
-] as const)('reading through the %s KMS', (mode, openKms) => {
+/** The two backends, as run-demo opens them: the server from the config the dataset folder keeps. */
+const backends = {
+  embedded: async (keys: Map<string, Uint8Array>) => embeddedKms(keys),
+  server: async (keys: Map<string, Uint8Array>) => serverKms(await writeDemoConfig(folder, keys), 0),
+}
+
+describe.each(Object.entries(backends))('reading through the %s KMS', (mode, openKms) => {
   let kms: DemoKms
   let path: string
 

@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest'
-import { masterKeys, runDemo } from './run-demo.js'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { masterKeys, removeOutDirs, runDemo, runServingDemo } from './run-demo.js'
 import { COLUMNS, expectedMatrix, MINIMUM_LEVEL, TOKEN_LEVELS } from './seed-rules.js'
 import { parseTextMatrix } from './text-matrix.js'
 
@@ -29,6 +33,40 @@ function expectNoKeyBytes(output: string) {
   expect(output).not.toMatch(/[0-9a-f]{32,}/i)
 }
 
+afterAll(removeOutDirs)
+
+const pmeBin = createRequire(import.meta.url).resolve('@pme/cli/bin/pme.js')
+/** Where the printed commands are meant to be typed: where pnpm demo ran. */
+const userDir = process.env.INIT_CWD ?? process.cwd()
+
+/** The printed command lines, run as the user would type them (`pnpm exec pme` is this repo's pme). */
+function runPrinted(line: string, replace: [string, string] = ['', '']) {
+  const args = line.trim().replace(replace[0], replace[1]).split(/\s+/).slice(3)
+  return spawnSync(process.execPath, [pmeBin, ...args.filter((arg) => arg !== '#')], { cwd: userDir, encoding: 'utf8' })
+}
+
+/** Every printed `pme cat` reads its token's columns; a column above the token's level is refused. */
+function expectPrintedReadsWork(stdout: string, replace?: [string, string]) {
+  const reads = stdout.split('\n').filter((line) => line.startsWith('  pnpm exec pme cat '))
+  expect(reads).toHaveLength(TOKEN_LEVELS.length)
+  for (const line of reads) {
+    const run = runPrinted(line, replace)
+    expect(run.stderr, line).toBe('')
+    const columns = line.match(/--columns (\S+)/)?.[1]?.split(',') ?? []
+    expect(
+      run.stdout
+        .split('\n')[0]
+        ?.split('|')
+        .map((cell) => cell.trim()),
+    ).toEqual(columns)
+    expect(run.stdout.trim().split('\n')).toHaveLength(2 + 5)
+  }
+  const internal = reads.find((line) => line.includes('--access-token INTERNAL')) as string
+  const refused = runPrinted(internal.replace(/--columns \S+/, '--columns social_security_number'), replace)
+  expect(refused.status).toBe(1)
+  expect(refused.stderr).toMatch(/KmsAccessDeniedError/)
+}
+
 /** The columns the seed lets no reader below RESTRICTED read: each must show up as a refusal. */
 const refusedSomewhere = COLUMNS.filter((column) => MINIMUM_LEVEL[column] !== 'plaintext')
 
@@ -36,8 +74,11 @@ describe.each([
   ['embedded', [] as string[]],
   ['server', ['--server']],
 ])('the demo through the %s KMS', (_mode, modeArgs) => {
-  it('prints the matrix of the seed rules, with typed refusals and no key bytes', () => {
-    const { code, stdout, stderr } = runDemo([...modeArgs, '--rows', String(ROWS)])
+  it('prints the matrix of the seed rules, with typed refusals and no key bytes', async () => {
+    const { code, stdout, stderr } =
+      modeArgs.length > 0
+        ? await runServingDemo(['--rows', String(ROWS)], (printed) => expectPrintedReadsWork(printed))
+        : runDemo(['--rows', String(ROWS)])
     expect(stderr).toBe('')
     expect(code).toBe(0)
     const matrix = parseTextMatrix(stdout, TITLES, { readable: '✓', refused: '✗' })
@@ -75,6 +116,37 @@ describe.each([
       }
     }
     expectNoKeyBytes(stdout)
+  })
+})
+
+describe('the walk-through goes on by hand', () => {
+  it('keeps the dataset and its KMS configuration, and prints the commands that serve and read it', async () => {
+    const { code, stdout, out } = runDemo(['--rows', '50'])
+    expect(code).toBe(0)
+    expect(statSync(join(out, 'people.parquet.encrypted')).isFile()).toBe(true)
+    expect(statSync(join(out, 'pme.config.json')).mode & 0o777).toBe(0o600)
+    const serve = stdout.split('\n').find((line) => line.startsWith('  pnpm exec pme kms serve ')) as string
+    expect(serve).toMatch(/--port 8001 +# Swagger UI: http:\/\/127\.0\.0\.1:8001\/docs$/)
+    // The printed server, on a free port instead of 8001 (which another run may hold).
+    const args = serve.replace('--port 8001', '--port 0').split('#')[0]?.trim().split(/\s+/).slice(3) ?? []
+    const server: ChildProcess = spawn(process.execPath, [pmeBin, ...args], {
+      cwd: userDir,
+      env: { ...process.env, PME_KEY_LIST: '' },
+    })
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let text = ''
+        server.stdout?.on('data', (chunk) => {
+          text += String(chunk)
+          const found = /listening on (\S+)/.exec(text)?.[1]
+          if (found) resolve(found)
+        })
+        server.on('exit', (exitCode) => reject(new Error(`pme kms serve exited ${exitCode}`)))
+      })
+      expectPrintedReadsWork(stdout, ['http://127.0.0.1:8001', url])
+    } finally {
+      server.kill('SIGINT')
+    }
   })
 })
 

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util'
 import { KMS_SERVER_CONFIG_SCHEMA } from '@pme/kms-server'
 import { catCommand } from './commands/cat.js'
 import type { Command } from './commands/command.js'
@@ -10,6 +9,7 @@ import { kmsServeCommand } from './commands/kms-serve.js'
 import { rotateCommand } from './commands/rotate.js'
 import { errorLine, isUsageError } from './errors.js'
 import { version } from './version.js'
+import { parseOptions } from './parse-options.js'
 
 const commands: readonly Command[] = [
   encryptCommand,
@@ -49,6 +49,9 @@ function find(argv: string[]): [Command, string[]] | undefined {
 }
 
 function writer(stream: NodeJS.WritableStream): (text: string) => Promise<void> {
+  // A reader that closed the pipe (pme cat | head) makes writes fail with EPIPE: each write's callback
+  // gets it (main then ends quietly with 0); without a listener the stream's 'error' event would crash.
+  if (stream.listenerCount('error') === 0) stream.on('error', () => undefined)
   return (text) =>
     new Promise((resolve, reject) => {
       stream.write(text, (error) => (error ? reject(error) : resolve()))
@@ -81,7 +84,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       process.stdout.write(commandHelp(command))
       return 0
     }
-    const parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true })
+    const parsed = parseOptions(rest, command.options, command.name)
     await command.run({
       positionals: parsed.positionals,
       values: parsed.values,

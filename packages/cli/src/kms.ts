@@ -1,5 +1,6 @@
 import { CryptoFactory, type KmsAdapter, type KmsConnectionConfig, UsageError } from '@pme/core'
 import { readConfigFile } from './config/config-file.js'
+import { waysToSet } from './config/encryption-settings.js'
 import { type FlagValues, type ResolvedConfig, resolveConfig, settingValue } from './config/resolve.js'
 
 /** KMS options every command accepts. */
@@ -53,12 +54,37 @@ export function kmsOf(config: ResolvedConfig) {
   if (instanceId) connection.kmsInstanceId = instanceId
   if (instanceUrl) connection.kmsInstanceUrl = instanceUrl
   if (accessToken) connection.keyAccessToken = accessToken
-  const settings: Record<string, string> = { ...config.file.kmsSettings }
-  const keyList = value('kms.keyList')
-  const previousKeyList = value('kms.previousKeyList')
-  if (keyList) settings.keyList = keyList
-  if (previousKeyList) settings.previousKeyList = previousKeyList
-  return { type: value('kms.type') ?? 'local', connection, settings }
+  const type = value('kms.type') ?? 'local'
+  // Key lists are the local KMS's settings: another backend must not see an exported PME_KEY_LIST.
+  const settings: Record<string, string> = {
+    ...config.file.kmsSettings,
+    ...(type === 'local' ? localKeyLists(config) : {}),
+  }
+  return { type, connection, settings }
+}
+
+/**
+ * The local KMS's current and previous master keys. Two spellings of a rotation, each unambiguous:
+ * parquet-java's (`--key-list` old, `--new-key-list` new) and pme's (`--previous-key-list` old,
+ * `--key-list` new); `--previous-key-list` with `--new-key-list` needs no `--key-list`.
+ */
+export function localKeyLists(config: ResolvedConfig): { keyList?: string; previousKeyList?: string } {
+  const keyList = settingValue<string>(config, 'kms.keyList')
+  const previous = settingValue<string>(config, 'kms.previousKeyList')
+  const next = settingValue<string>(config, 'kms.newKeyList')
+  if (next === undefined) {
+    return { ...(keyList ? { keyList } : {}), ...(previous ? { previousKeyList: previous } : {}) }
+  }
+  if (previous !== undefined && keyList !== undefined && previous !== keyList) {
+    throw new UsageError(
+      `with ${waysToSet('kms.newKeyList')} the old master keys are the key list (as in parquet-java) or the previous key list: give one of them`,
+    )
+  }
+  const old = previous ?? keyList
+  if (old === undefined) {
+    throw new UsageError(`the new key list needs the old master keys: set ${waysToSet('kms.keyList')}`)
+  }
+  return { keyList: next, previousKeyList: old }
 }
 
 /**

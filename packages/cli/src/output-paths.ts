@@ -1,5 +1,5 @@
-import { mkdir } from 'node:fs/promises'
-import { basename, join, resolve } from 'node:path'
+import { mkdir, stat } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
 import { UsageError } from '@pme/core'
 
 /** The output of each input: `-o <out>` for one input, or `--out-dir <dir>` with the inputs' names. */
@@ -16,7 +16,50 @@ export function outputPaths(inputs: readonly string[], output: unknown, outDir: 
   return paths
 }
 
+const statOf = (path: string) => stat(path).catch(() => undefined)
+
+/** A folder given as an input file is a usage error; a missing input is reported as that file fails. */
+export async function checkInputFiles(inputs: readonly string[]): Promise<void> {
+  for (const input of inputs) {
+    if ((await statOf(input))?.isDirectory()) {
+      throw new UsageError(
+        `${input} is a folder, not a Parquet file: give its files (e.g. ${join(input, '*.parquet')})`,
+      )
+    }
+  }
+}
+
+/**
+ * Existing outputs are not overwritten unless --force: an encryption tool must not silently replace a
+ * file. `-o` needs its folder to exist (`--out-dir` is created). Checked before any file is written.
+ */
+export async function checkOutputs(paths: readonly string[], output: unknown, force: boolean): Promise<void> {
+  if (typeof output === 'string') {
+    const folder = dirname(output)
+    const info = await statOf(folder)
+    if (!info) throw new UsageError(`the output folder ${folder} does not exist: create it first`)
+    if (!info.isDirectory()) throw new UsageError(`the output folder ${folder} is not a folder`)
+  }
+  for (const path of paths) {
+    const info = await statOf(path)
+    if (info?.isDirectory()) throw new UsageError(`the output ${path} is a folder: give a file name`)
+    if (info && !force) throw new UsageError(`${path} exists: pass --force to overwrite it`)
+  }
+}
+
 /** Creates `--out-dir` when it does not exist yet (after the options were checked: a usage error writes nothing). */
 export async function ensureOutDir(outDir: unknown): Promise<void> {
   if (typeof outDir === 'string' && outDir !== '') await mkdir(outDir, { recursive: true })
 }
+
+export const outputOptionSpec = {
+  output: { type: 'string', short: 'o' },
+  'out-dir': { type: 'string' },
+  force: { type: 'boolean' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+} as const
+
+export const outputOptionHelp = `  --force                          overwrite outputs that exist (without it, an existing output is an error)
+  --json                           print a JSON report of every file (ok / failed, with the error)
+  --quiet                          no summary line on success`

@@ -150,6 +150,11 @@ describe('the progress bar', () => {
     expect(onTty.stdout).toContain(`[${'#'.repeat(24)}] 3/3 ${inputs[2]}`)
     const piped = pme(['encrypt', ...inputs, '--out-dir', join(dir, 'pipe'), ...encryptArgs])
     expect(piped.code).toBe(0)
-    expect(piped.stdout + piped.stderr).toBe('')
+    // No bar in a pipe: only the summary line, on stderr.
+    expect(piped.stdout).toBe('')
+    expect(piped.stderr).toMatch(/^pme encrypt: 3 files encrypted, [\d.]+ KiB written, in [\d.]+ s\n$/)
+    const quiet = pme(['encrypt', ...inputs, '--out-dir', join(dir, 'pipe'), ...encryptArgs, '--force', '--quiet'])
+    expect(quiet.code).toBe(0)
+    expect(quiet.stdout + quiet.stderr).toBe('')
   })
 })

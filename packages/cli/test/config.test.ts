@@ -72,7 +72,7 @@ describe('precedence', () => {
     const config = configFile({ kms: { keyList }, encryption: { footerKey: 'footer', columnKeys: { pii: ['ssn'] } } })
     const out = join(dir, 'people.enc.parquet')
     const encrypted = pme(['encrypt', input, '-o', out, '--config', config, '--algorithm', 'AES_GCM_CTR_V1'])
-    expect(encrypted.stderr).toBe('')
+    expect(encrypted.stderr).toMatch(/^pme encrypt: 1 file encrypted, /)
     expect(encrypted.code).toBe(0)
     const report = JSON.parse(pme(['inspect', out, '--json', '--config', config]).stdout)
     expect(report.algorithm).toBe('AES_GCM_CTR_V1')
@@ -101,6 +101,26 @@ describe('Hadoop property names', () => {
     expect(settings['encryption.columnKeys']?.value).toBe('pii:ssn')
     expect(settings['encryption.plaintextFooter']?.value).toBe(true)
     expect(settings['kms.instanceUrl']?.value).toBe('http://127.0.0.1:1')
+  })
+
+  it("the Java classes of a Spark configuration: the key tools' factories, and KMS clients as backends", () => {
+    const config = configFile({
+      'parquet.crypto.factory.class': 'org.apache.parquet.crypto.keytools.PropertiesDrivenCryptoFactory',
+      'parquet.encryption.kms.client.class': 'org.apache.parquet.crypto.keytools.samples.VaultClient',
+      'parquet.encryption.new.key.list': keyList,
+    })
+    const { settings } = show(['--config', config])
+    expect(settings['kms.type']).toMatchObject({
+      value: 'vault',
+      origin: `${config}: parquet.encryption.kms.client.class`,
+    })
+    expect(settings['kms.newKeyList']?.value).toBe('(set, hidden)')
+    const ibm = configFile({ 'parquet.crypto.factory.class': 'com.ibm.parquet.key.management.IBMKeyToolsFactory' })
+    expect(show(['--config', ibm]).settings['kms.type']).toBeUndefined()
+    const inMemory = configFile({
+      kms: { 'parquet.encryption.kms.client.class': 'org.apache.parquet.crypto.keytools.mocks.InMemoryKMS' },
+    })
+    expect(show(['--config', inMemory]).settings['kms.type']?.value).toBe('local')
   })
 
   it('uniform.key encrypts every column with one master key', async () => {
@@ -134,14 +154,18 @@ describe('validation: exit 2 and one line that says what to do', () => {
     )
   })
 
-  it('an unknown Hadoop property, and one that has no meaning here', () => {
+  it('an unknown Hadoop property, and a Java class pme has nothing for', () => {
     fails(
       ['config', 'show', '--config', configFile({ 'parquet.encryption.footer.keys': 'f' })],
       /unknown property parquet\.encryption\.footer\.keys/,
     )
     fails(
       ['config', 'show', '--config', configFile({ 'parquet.encryption.kms.client.class': 'x.Y' })],
-      /names a Java class: set kms\.type/,
+      /parquet\.encryption\.kms\.client\.class "x\.Y" has no pme backend; set kms\.type instead/,
+    )
+    fails(
+      ['config', 'show', '--config', configFile({ 'parquet.crypto.factory.class': 'com.example.MyFactory' })],
+      /parquet\.crypto\.factory\.class "com\.example\.MyFactory" is not a key tools factory/,
     )
   })
 

@@ -55,7 +55,7 @@ describe('pme kms serve', () => {
       'internal:name;restricted:ssn',
       ...http,
     ])
-    expect(encrypted.stderr).toBe('')
+    expect(encrypted.stderr).toMatch(/^pme encrypt: 1 file encrypted/)
     expect(encrypted.code).toBe(0)
 
     const rows = (stdout: string) =>

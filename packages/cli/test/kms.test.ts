@@ -39,7 +39,7 @@ describe.skipIf(!hasData)('the local KMS', () => {
     const out = join(dir, 'alltypes.parquet')
     const args = ['encrypt', join(dataDir, 'alltypes_plain.parquet'), '-o', out, '--footer-key', 'kf']
     const encrypted = pme([...args, '--column-keys', 'kc1:id,bool_col;kc2:string_col', '--key-list', keyList])
-    expect(encrypted.stderr).toBe('')
+    expect(encrypted.stderr).toMatch(/^pme encrypt: 1 file encrypted/)
     expect(encrypted.code).toBe(0)
     const report = JSON.parse(pme(['inspect', out, '--json', '--key-list', keyList]).stdout)
     const masterKey = (path: string) => report.columns.find((c: { path: string }) => c.path === path)?.masterKeyId
@@ -74,8 +74,18 @@ describe.skipIf(!hasData)('the local KMS', () => {
     expect(readdirSync(dir)).toEqual([])
   })
 
-  for (const external of [true, false]) {
-    it(`rotate re-wraps ${external ? 'external' : 'internal'} key material for the new master keys only`, () => {
+  // The two spellings of old and new keys: pme's (--previous-key-list old, --key-list new) and
+  // parquet-java InMemoryKMS's (--key-list old, --new-key-list new).
+  const spellings = {
+    pme: ['--previous-key-list', keyList, '--key-list', newKeyList],
+    'parquet-java': ['--key-list', keyList, '--new-key-list', newKeyList],
+  }
+  for (const [external, spelling] of [
+    [true, 'pme'],
+    [false, 'pme'],
+    [true, 'parquet-java'],
+  ] as const) {
+    it(`rotate re-wraps ${external ? 'external' : 'internal'} key material for the new master keys only (${spelling} key flags)`, () => {
       const dir = tempDir()
       const out = join(dir, 'r.parquet')
       const args = ['encrypt', join(dataDir, 'alltypes_plain.parquet'), '-o', out, '--footer-key', 'kf']
@@ -87,8 +97,8 @@ describe.skipIf(!hasData)('the local KMS', () => {
       const readWith = (keys: string) => pme(['cat', out, '--key-list', keys, '--columns', 'id,string_col'])
       expect(readWith(newKeyList).code).toBe(1)
 
-      const rotated = pme(['rotate', out, '--previous-key-list', keyList, '--key-list', newKeyList])
-      expect(rotated.stderr).toBe('')
+      const rotated = pme(['rotate', out, ...spellings[spelling]])
+      expect(rotated.stderr).toMatch(/^pme rotate: 1 file rotated, in [\d.]+ s\n$/)
       expect(rotated.code).toBe(0)
       if (external) expect(sha256(out)).toBe(before)
       else expect(sha256(out)).not.toBe(before)

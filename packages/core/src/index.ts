@@ -17,6 +17,7 @@ export {
   UnsupportedError,
   UsageError,
 } from './errors.js'
+export { checksumSidecarPath, hadoopChecksumBytes, refreshChecksumSidecar } from './format/hadoop-checksum.js'
 export type { AsyncBufferLike, ByteSource, ParquetSource } from './io/byte-source.js'
 export { integerSetting, type RetryTiming, retrySettings } from './keys/adapter-settings.js'
 export { CryptoFactory } from './keys/crypto-factory.js'

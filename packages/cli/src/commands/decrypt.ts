@@ -1,15 +1,22 @@
-import { decryptFile, UsageError } from '@pme/core'
+import { decryptFile, refreshChecksumSidecar, UsageError } from '@pme/core'
 import { runBatch } from '../batch.js'
 import { fileReader, keyOptionHelp, keyOptionSpec, readOptions } from '../key-options.js'
 import { loadConfig } from '../kms.js'
-import { ensureOutDir, outputPaths } from '../output-paths.js'
+import {
+  checkInputFiles,
+  checkOutputs,
+  ensureOutDir,
+  outputOptionHelp,
+  outputOptionSpec,
+  outputPaths,
+} from '../output-paths.js'
 import type { Command } from './command.js'
 
 export const decryptCommand: Command = {
   name: 'decrypt',
   summary: 'write plaintext copies of encrypted Parquet files (pages, statistics and indexes kept)',
-  usage: `pme decrypt <in...> (-o <out> | --out-dir <dir>) [--json]
-  --json                           print a JSON report of every file (ok / failed, with the error)
+  usage: `pme decrypt <in...> (-o <out> | --out-dir <dir>) [--force] [--json] [--quiet]
+${outputOptionHelp}
 ${keyOptionHelp}`,
   examples: [
     'pme decrypt people.enc.parquet -o people.parquet --key-list "$KEYS"',
@@ -17,21 +24,23 @@ ${keyOptionHelp}`,
   ],
   options: {
     ...keyOptionSpec,
-    output: { type: 'string', short: 'o' },
-    'out-dir': { type: 'string' },
-    json: { type: 'boolean' },
+    ...outputOptionSpec,
   },
   async run({ positionals, values, env, out, stderr }) {
     if (positionals.length === 0) throw new UsageError('decrypt needs at least one input file')
     const paths = outputPaths(positionals, values.output, values['out-dir'])
+    await checkInputFiles(positionals)
+    await checkOutputs(paths, values.output, values.force === true)
     const reader = await fileReader(await loadConfig(values, env), readOptions(values))
     await ensureOutDir(values['out-dir'])
     const items = positionals.map((input, i) => ({ input, output: paths[i] as string }))
-    await runBatch(items, ({ input, output }) => decryptFile(input, output as string, reader.properties(input)), {
-      command: 'decrypt',
-      json: values.json === true,
-      out,
-      stderr,
-    })
+    await runBatch(
+      items,
+      async ({ input, output }) => {
+        await decryptFile(input, output as string, reader.properties(input))
+        await refreshChecksumSidecar(output as string)
+      },
+      { command: 'decrypt', json: values.json === true, quiet: values.quiet === true, out, stderr },
+    )
   },
 }

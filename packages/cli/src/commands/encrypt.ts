@@ -7,6 +7,7 @@ import {
   keyMaterialPath,
   parseColumnKeys,
   parseKeyList,
+  refreshChecksumSidecar,
   UsageError,
 } from '@pme/core'
 import { runBatch } from '../batch.js'
@@ -14,7 +15,14 @@ import { encryptionConfiguration, waysToSet } from '../config/encryption-setting
 import { type ResolvedConfig, settingValue } from '../config/resolve.js'
 import { fileReader, keyOptionHelp, keyOptionSpec } from '../key-options.js'
 import { kmsSetup, loadConfig } from '../kms.js'
-import { ensureOutDir, outputPaths } from '../output-paths.js'
+import {
+  checkInputFiles,
+  checkOutputs,
+  ensureOutDir,
+  outputOptionHelp,
+  outputOptionSpec,
+  outputPaths,
+} from '../output-paths.js'
 import type { Command } from './command.js'
 
 const utf8 = new TextEncoder()
@@ -49,11 +57,11 @@ export const encryptCommand: Command = {
   usage: `pme encrypt <in...> (-o <out> | --out-dir <dir>) --footer-key <id> (--column-keys "<id>:<col>,<col>;<id>:<col>" | --uniform)
             [--complete-columns] [--plaintext-footer] [--algorithm AES_GCM_V1|AES_GCM_CTR_V1]
             [--aad-prefix <s> [--no-store-aad-prefix]] [--no-double-wrapping] [--external-key-material]
-            [--data-key-bits 128|192|256] [--explicit-keys] [--json]
+            [--data-key-bits 128|192|256] [--explicit-keys] [--force] [--json] [--quiet]
   Ids are master key ids of the KMS: every file gets fresh data keys, wrapped as PKMT1 key material.
   --explicit-keys uses the key list's keys as the data keys and stores their ids as key metadata.
   Every option can come from pme.config.json's "encryption" section or a PME_* variable (pme config show).
-  --json                           print a JSON report of every file (ok / failed, with the error)
+${outputOptionHelp}
 ${keyOptionHelp}`,
   examples: [
     'pme encrypt people.parquet -o people.enc.parquet --footer-key kf --column-keys "kc1:ssn;kc2:name,dob" --key-list "$KEYS"',
@@ -62,8 +70,7 @@ ${keyOptionHelp}`,
   ],
   options: {
     ...keyOptionSpec,
-    output: { type: 'string', short: 'o' },
-    'out-dir': { type: 'string' },
+    ...outputOptionSpec,
     'footer-key': { type: 'string' },
     'column-keys': { type: 'string' },
     uniform: { type: 'boolean' },
@@ -75,11 +82,12 @@ ${keyOptionHelp}`,
     'external-key-material': { type: 'boolean' },
     'data-key-bits': { type: 'string' },
     'explicit-keys': { type: 'boolean' },
-    json: { type: 'boolean' },
   },
   async run({ positionals, values, env, out, stderr }) {
     if (positionals.length === 0) throw new UsageError('encrypt needs at least one input file')
     const targets = outputPaths(positionals, values.output, values['out-dir'])
+    await checkInputFiles(positionals)
+    await checkOutputs(targets, values.output, values.force === true)
     const config = await loadConfig(values, env)
     const tools = encryptionConfiguration(config)
     const explicit = values['explicit-keys'] === true
@@ -100,13 +108,14 @@ ${keyOptionHelp}`,
           : explicitProperties(config, tools)
         try {
           await encryptFile(input, target, props, { decryption: reader.properties(input) })
+          await refreshChecksumSidecar(target)
         } catch (error) {
           // External key material is written first (as parquet-java does): do not leave it orphaned.
           if (kms && tools.internalKeyMaterial === false) await rm(keyMaterialPath(target), { force: true })
           throw error
         }
       },
-      { command: 'encrypt', json: values.json === true, out, stderr },
+      { command: 'encrypt', json: values.json === true, quiet: values.quiet === true, out, stderr },
     )
   },
 }

@@ -1,6 +1,7 @@
 import { type FileReport, inspectFile, type KeyMetadataView, UsageError } from '@pme/core'
 import { fileReader, keyOptionHelp, keyOptionSpec, readOptions } from '../key-options.js'
 import { loadConfig } from '../kms.js'
+import { checkInputFiles } from '../output-paths.js'
 import type { Command } from './command.js'
 
 function keyText(view: KeyMetadataView): string {
@@ -57,6 +58,7 @@ ${keyOptionHelp}`,
   options: { ...keyOptionSpec, json: { type: 'boolean' } },
   async run({ positionals, values, env, out }) {
     if (positionals.length === 0) throw new UsageError('inspect needs at least one file')
+    await checkInputFiles(positionals)
     const reader = await fileReader(await loadConfig(values, env), readOptions(values))
     const reports: FileReport[] = []
     for (const path of positionals) reports.push(await inspectFile(path, reader.properties(path)))

@@ -1,6 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '@pme/core'
-import { type ConfigSection, HADOOP_PREFIX, HADOOP_REPLACED, OPTIONS, type OptionSpec } from './options.js'
+import {
+  CRYPTO_FACTORY_PROPERTY,
+  checkCryptoFactoryClass,
+  KMS_CLIENT_PROPERTY,
+  kmsTypeOfClientClass,
+} from './java-classes.js'
+import { type ConfigSection, HADOOP_PREFIX, OPTIONS, type OptionSpec } from './options.js'
 
 /** One value found in the file, with the name it was given under (for messages and `pme config show`). */
 export interface FileValue {
@@ -53,12 +59,10 @@ function known(section: ConfigSection): string {
 
 function hadoopOption(name: string, path: string): OptionSpec {
   const property = name.slice(HADOOP_PREFIX.length)
-  const replaced = HADOOP_REPLACED[property]
-  if (replaced) throw new UsageError(`${path}: ${name} is not used by pme: ${replaced}`)
   const option = OPTIONS.find((candidate) => candidate.hadoop === property)
   if (!option) {
     const names = OPTIONS.flatMap((candidate) => (candidate.hadoop ? [HADOOP_PREFIX + candidate.hadoop] : []))
-    throw new UsageError(`${path}: unknown property ${name} (known: ${names.join(', ')})`)
+    throw new UsageError(`${path}: unknown property ${name} (known: ${[...names, KMS_CLIENT_PROPERTY].join(', ')})`)
   }
   return option
 }
@@ -91,11 +95,16 @@ export async function readConfigFile(path: string | undefined): Promise<ConfigFi
     if (earlier) throw new UsageError(`${path}: ${origin} and ${earlier.origin} set the same option: keep one`)
     values.set(key, { raw, origin })
   }
+  const kmsType = OPTIONS.find((option) => optionKey(option) === 'kms.type') as OptionSpec
   for (const [name, value] of Object.entries(json)) {
-    if (name.startsWith(HADOOP_PREFIX)) add(hadoopOption(name, path), value, name)
+    // The Java class names of a Spark configuration: the key tools' factory is what pme is; the KMS
+    // client class names the backend.
+    if (name === CRYPTO_FACTORY_PROPERTY) checkCryptoFactoryClass(value, path)
+    else if (name === KMS_CLIENT_PROPERTY) add(kmsType, kmsTypeOfClientClass(value, path), name)
+    else if (name.startsWith(HADOOP_PREFIX)) add(hadoopOption(name, path), value, name)
     else if (!TOP_LEVEL.includes(name)) {
       throw new UsageError(
-        `${path}: unknown top-level name "${name}" (known: ${TOP_LEVEL.join(', ')}, parquet.encryption.*)`,
+        `${path}: unknown top-level name "${name}" (known: ${TOP_LEVEL.join(', ')}, parquet.encryption.*, ${CRYPTO_FACTORY_PROPERTY})`,
       )
     }
   }
@@ -105,6 +114,10 @@ export async function readConfigFile(path: string | undefined): Promise<ConfigFi
     if (!isObject(body)) throw new UsageError(`${path}: ${section} must be an object`)
     for (const [name, value] of Object.entries(body)) {
       if (section === 'kms' && name === 'settings') continue
+      if (section === 'kms' && name === KMS_CLIENT_PROPERTY) {
+        add(kmsType, kmsTypeOfClientClass(value, path), `kms.${name}`)
+        continue
+      }
       const option = name.startsWith(HADOOP_PREFIX)
         ? hadoopOption(name, path)
         : OPTIONS.find((candidate) => candidate.section === section && candidate.name === name)

@@ -80,6 +80,15 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     section: 'kms',
+    name: 'newKeyList',
+    flag: 'new-key-list',
+    kind: 'secret',
+    hadoop: 'new.key.list',
+    env: 'PME_NEW_KEY_LIST',
+    description: "for rotate, as parquet-java's InMemoryKMS: the new master keys; keyList then holds the old ones",
+  },
+  {
+    section: 'kms',
     name: 'cacheLifetimeSeconds',
     kind: 'integer',
     hadoop: 'cache.lifetime.seconds',
@@ -200,9 +209,3 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'store the AAD prefix in the file (default true); false makes readers supply it',
   },
 ]
-
-/** Hadoop properties parquet-java knows that have no meaning here, with what to do instead. */
-export const HADOOP_REPLACED: Readonly<Record<string, string>> = {
-  'kms.client.class': 'it names a Java class: set kms.type to the pme adapter instead',
-  'new.key.list': 'set kms.keyList to the new master keys and kms.previousKeyList to the old ones',
-}

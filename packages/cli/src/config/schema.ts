@@ -1,3 +1,9 @@
+import {
+  CRYPTO_FACTORY_PROPERTY,
+  KEY_TOOLS_FACTORIES,
+  KMS_CLIENT_CLASSES,
+  KMS_CLIENT_PROPERTY,
+} from './java-classes.js'
 import { ALGORITHMS, type ConfigSection, HADOOP_PREFIX, OPTIONS, type OptionKind } from './options.js'
 
 const COLUMN_KEYS_OBJECT = {
@@ -66,10 +72,16 @@ export function configSchema(serverSchema: object): object {
           description: 'settings of the KMS adapter (see its README): region, endpoint, auth method...',
           additionalProperties: { type: ['string', 'number', 'boolean'] },
         },
+        [KMS_CLIENT_PROPERTY]: { enum: Object.keys(KMS_CLIENT_CLASSES), description: '= kms.type of the class' },
       }),
       encryption: sectionSchema('encryption'),
       server: serverSchema,
       ...hadoopProperties(),
+      [CRYPTO_FACTORY_PROPERTY]: {
+        enum: KEY_TOOLS_FACTORIES,
+        description: 'accepted as Spark configurations set it: pme is the key tools crypto factory',
+      },
+      [KMS_CLIENT_PROPERTY]: { enum: Object.keys(KMS_CLIENT_CLASSES), description: '= kms.type of the class' },
     },
   }
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { MalformedFileError, MissingKeyError } from '../errors.js'
+import { refreshChecksumSidecar } from '../format/hadoop-checksum.js'
 import { writeFileAtomic } from '../io/atomic-write.js'
 import { parseJsonObject } from './key-material.js'
 
@@ -59,11 +60,15 @@ export class KeyMaterialStore {
     this.entries.set(reference, material)
   }
 
-  /** Writes the store through a temp file and a rename: readers see the old or the new store, whole. */
+  /**
+   * Writes the store through a temp file and a rename: readers see the old or the new store, whole.
+   * A Hadoop `.crc` sidecar left by Spark is rewritten to match (a stale one fails Spark's reads).
+   */
   async save(): Promise<void> {
     const text = JSON.stringify(Object.fromEntries(this.entries))
     await writeFileAtomic(this.path, async (append) => {
       await append(new TextEncoder().encode(text))
     })
+    await refreshChecksumSidecar(this.path)
   }
 }

@@ -3,6 +3,7 @@ import { access, copyFile, open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { NotEncryptedError, UsageError } from '../errors.js'
 import { readFileTail } from '../format/file-tail.js'
+import { refreshChecksumSidecar } from '../format/hadoop-checksum.js'
 import { toByteSource } from '../io/byte-source.js'
 import { ParquetFile } from '../read/parquet-file.js'
 import type { ColumnChunk, FileMetaData } from '../thrift/parquet-structs.js'
@@ -81,7 +82,10 @@ function withColumnKeyMetadata(metadata: FileMetaData, replace: (old: Uint8Array
   }
 }
 
-/** Writes `footer` in place of the file's footer region, through a temp copy and a rename. */
+/**
+ * Writes `footer` in place of the file's footer region, through a temp copy and a rename, then
+ * rewrites the file's Hadoop `.crc` sidecar when it has one.
+ */
 async function replaceFooter(path: string, footerOffset: number, footer: Uint8Array): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
   try {
@@ -99,6 +103,7 @@ async function replaceFooter(path: string, footerOffset: number, footer: Uint8Ar
     await rm(temp, { force: true })
     throw error
   }
+  await refreshChecksumSidecar(path)
 }
 
 /**

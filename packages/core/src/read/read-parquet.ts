@@ -4,6 +4,7 @@ import { MalformedFileError, PmeError, UsageError } from '../errors.js'
 import { type LeafColumn, selectsLeaf } from '../format/schema.js'
 import type { ParquetSource } from '../io/byte-source.js'
 import type { DecryptionProperties } from './decryption-properties.js'
+import { decimalText, withUnscaledDecimals } from './exact-decimals.js'
 import { ParquetFile } from './parquet-file.js'
 import { rowGroupView } from './row-group-view.js'
 
@@ -21,6 +22,11 @@ export interface ReadOptions extends DecryptionProperties {
   utf8?: boolean
   /** hyparquet value parsers (timestamps, dates, strings...), merged over its defaults. */
   parsers?: Partial<ParquetParsers>
+  /**
+   * Top-level DECIMAL columns (INT32, INT64, FIXED_LEN_BYTE_ARRAY) as exact text ("-12.345000")
+   * instead of numbers, which keep only 15-17 digits.
+   */
+  exactDecimals?: boolean
 }
 
 /** Leaf ordinals to read and the top-level names hyparquet assembles them into. */
@@ -47,8 +53,11 @@ function projection(file: ParquetFile, requested: string[] | undefined): { leave
 async function decodeView(view: Uint8Array, names: string[], options: ReadOptions, file: string): Promise<Row[]> {
   try {
     const buffer = view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength) as ArrayBuffer
-    const metadata = parquetMetadata(buffer, options.parsers ? { parsers: options.parsers } : {})
-    return (await parquetReadObjects({
+    const parsed = parquetMetadata(buffer, options.parsers ? { parsers: options.parsers } : {})
+    const { metadata, scales } = options.exactDecimals
+      ? withUnscaledDecimals(parsed)
+      : { metadata: parsed, scales: new Map<string, number>() }
+    const rows = (await parquetReadObjects({
       file: buffer,
       metadata,
       columns: names,
@@ -56,6 +65,10 @@ async function decodeView(view: Uint8Array, names: string[], options: ReadOption
       ...(options.utf8 === undefined ? {} : { utf8: options.utf8 }),
       ...(options.parsers ? { parsers: options.parsers } : {}),
     })) as Row[]
+    for (const [name, scale] of scales) {
+      if (names.includes(name)) for (const row of rows) row[name] = decimalText(row[name], scale)
+    }
+    return rows
   } catch (error) {
     if (PmeError.is(error)) throw error
     throw new MalformedFileError(`cannot decode the data: ${(error as Error).message}`, { file })

@@ -1,0 +1,53 @@
+import type { FileMetaData, SchemaElement } from 'hyparquet'
+
+/**
+ * Exact decimals. hyparquet turns DECIMAL values into JavaScript numbers, which keep 15-17 digits: a
+ * decimal(38,6) loses its tail. For top-level INT32, INT64 and FIXED_LEN_BYTE_ARRAY decimals the
+ * annotation is removed from the schema hyparquet decodes with, so it returns the unscaled integers,
+ * which are then written out digit for digit. (Decimals nested in groups, and BYTE_ARRAY decimals,
+ * whose bytes would then decode as text, stay numbers.)
+ */
+
+const isDecimal = (element: SchemaElement) =>
+  element.converted_type === 'DECIMAL' || element.logical_type?.type === 'DECIMAL'
+
+/** The metadata to decode with, and the scale of each top-level decimal column whose annotation it drops. */
+export function withUnscaledDecimals(metadata: FileMetaData): { metadata: FileMetaData; scales: Map<string, number> } {
+  const scales = new Map<string, number>()
+  const schema = [...metadata.schema]
+  const root = schema[0]
+  // Walk the root's children, skipping each group's subtree.
+  const subtreeEnd = (index: number): number => {
+    let next = index + 1
+    for (let child = 0; child < (schema[index]?.num_children ?? 0); child++) next = subtreeEnd(next)
+    return next
+  }
+  let index = 1
+  for (let child = 0; child < (root?.num_children ?? 0) && index < schema.length; child++) {
+    const element = schema[index] as SchemaElement
+    if (!element.num_children && isDecimal(element) && element.type !== 'BYTE_ARRAY') {
+      const logical = element.logical_type
+      scales.set(element.name, logical?.type === 'DECIMAL' ? logical.scale : (element.scale ?? 0))
+      schema[index] = { ...element, converted_type: undefined, logical_type: undefined }
+    }
+    index = subtreeEnd(index)
+  }
+  return { metadata: scales.size > 0 ? { ...metadata, schema } : metadata, scales }
+}
+
+/** An unscaled decimal (INT32 number, INT64 bigint, or big-endian two's complement bytes) as exact text. */
+export function decimalText(unscaled: unknown, scale: number): unknown {
+  let value: bigint
+  if (typeof unscaled === 'number') value = BigInt(unscaled)
+  else if (typeof unscaled === 'bigint') value = unscaled
+  else if (unscaled instanceof Uint8Array) {
+    value = 0n
+    for (const byte of unscaled) value = (value << 8n) | BigInt(byte)
+    if (unscaled.length > 0 && (unscaled[0] as number) & 0x80) value -= 1n << BigInt(unscaled.length * 8)
+  } else return unscaled // null: no value
+  const negative = value < 0n
+  const digits = (negative ? -value : value).toString().padStart(scale + 1, '0')
+  const whole = digits.slice(0, digits.length - scale)
+  const fraction = scale > 0 ? `.${digits.slice(digits.length - scale)}` : ''
+  return `${negative ? '-' : ''}${whole}${fraction}`
+}
