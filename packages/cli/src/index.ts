@@ -8,8 +8,8 @@ import { inspectCommand } from './commands/inspect.js'
 import { kmsServeCommand } from './commands/kms-serve.js'
 import { rotateCommand } from './commands/rotate.js'
 import { errorLine, isUsageError } from './errors.js'
-import { version } from './version.js'
 import { parseOptions } from './parse-options.js'
+import { version } from './version.js'
 
 const commands: readonly Command[] = [
   encryptCommand,
