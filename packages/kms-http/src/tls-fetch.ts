@@ -1,0 +1,39 @@
+import { Agent, request } from 'node:https'
+import type { TlsClientOptions } from '@pme/core'
+import type { FetchLike } from './http-kms-client.js'
+
+/** The server's answers are small JSON documents; a larger one is not this KMS. */
+const MAX_RESPONSE_BYTES = 1024 * 1024
+
+/**
+ * A FetchLike over node:https with the configured CA, client certificate and server name (the
+ * global fetch takes none of them). Certificates are always verified; redirects are not followed.
+ */
+export function tlsFetch(tls: TlsClientOptions): FetchLike {
+  const agent = new Agent({ keepAlive: true, ...tls, rejectUnauthorized: true })
+  return (input, init) =>
+    new Promise((resolve, reject) => {
+      const url = new URL(input)
+      if (url.protocol !== 'https:') {
+        reject(new Error('the http KMS TLS settings (caFile, clientCertFile, serverName) need an https:// URL'))
+        return
+      }
+      const body = typeof init.body === 'string' ? Buffer.from(init.body) : undefined
+      const headers = { ...(init.headers as Record<string, string>) }
+      if (body) headers['content-length'] = String(body.length)
+      const outgoing = request(url, { method: init.method ?? 'GET', headers, agent, signal: init.signal ?? undefined })
+      outgoing.on('error', reject)
+      outgoing.on('response', (response) => {
+        const chunks: Buffer[] = []
+        let size = 0
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length
+          if (size > MAX_RESPONSE_BYTES) response.destroy(new Error('answer larger than 1 MiB'))
+          else chunks.push(chunk)
+        })
+        response.on('error', reject)
+        response.on('end', () => resolve(new Response(Buffer.concat(chunks), { status: response.statusCode ?? 0 })))
+      })
+      outgoing.end(body)
+    })
+}
