@@ -76,7 +76,7 @@ export function vaultRequestFunction(tls: TlsClientOptions | undefined) {
         ...(https ? { agent } : {}),
       })
       if (options.timeout) {
-        request.setTimeout(options.timeout, () => request.destroy(new VaultRequestError('ETIMEDOUT')))
+        request.setTimeout(options.timeout, () => request.destroy(new VaultRequestError('ECONNABORTED')))
       }
       request.on('error', reject)
       request.on('response', (response) => {

@@ -12,8 +12,8 @@ export const decryptCommand: Command = {
   --json                           print a JSON report of every file (ok / failed, with the error)
 ${keyOptionHelp}`,
   examples: [
-    'pme decrypt people.enc.parquet -o people.parquet --key-list "$KEYS"',
-    'pme decrypt enc/*.parquet --out-dir plain/ --kms aws --access-token "$AWS_PROFILE_TOKEN" --json',
+    'pme decrypt people.enc.parquet -o people.parquet --key-list-file keys.txt',
+    'pme decrypt enc/*.parquet --out-dir plain/ --kms aws --json',
   ],
   options: {
     ...keyOptionSpec,

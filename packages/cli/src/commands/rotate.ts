@@ -9,18 +9,19 @@ import type { Command } from './command.js'
 export const rotateCommand: Command = {
   name: 'rotate',
   summary: 're-wrap data keys with the current master key versions (external material file, or the footer)',
-  usage: `pme rotate <path...> [--previous-key-list "id: <base64>, ..."] [--no-double-wrapping] [--json]
-  With the local KMS, --previous-key-list (or PME_PREVIOUS_KEY_LIST) holds the master keys the files
-  were written with and --key-list the new ones; a KMS with key versions needs only its configuration.
+  usage: `pme rotate <path...> [--previous-key-list-file <file>] [--no-double-wrapping] [--json]
+  With the local KMS, --previous-key-list-file (or PME_PREVIOUS_KEY_LIST_FILE) holds the master keys the files
+  were written with and --key-list-file the new ones; a KMS with key versions needs only its configuration.
   --json                           print a JSON report of every file (ok / failed, with the error)
 ${keyOptionHelp}`,
   examples: [
-    'pme rotate enc/*.parquet --previous-key-list "$OLD_KEYS" --key-list "$NEW_KEYS"',
-    'pme rotate enc/*.parquet --kms vault --kms-instance-url https://vault:8200 --access-token "$VAULT_TOKEN"',
+    'pme rotate enc/*.parquet --previous-key-list-file old-keys.txt --key-list-file new-keys.txt',
+    'pme rotate enc/*.parquet --kms vault --kms-instance-url https://vault:8200 --access-token-file /run/secrets/vault-token',
   ],
   options: {
     ...keyOptionSpec,
     'previous-key-list': { type: 'string' },
+    'previous-key-list-file': { type: 'string' },
     'no-double-wrapping': { type: 'boolean' },
     json: { type: 'boolean' },
   },
