@@ -161,7 +161,17 @@ describe('backendSection', () => {
 describe('KMS_SERVER_CONFIG_SCHEMA', () => {
   it('names every option kmsServerSettings takes, and no other', () => {
     expect(Object.keys(KMS_SERVER_CONFIG_SCHEMA.properties).sort()).toEqual(
-      ['backend', 'host', 'masterKeys', 'maxBodyBytes', 'port', 'privileges', 'restrictWrap'].sort(),
+      [
+        'authFailureLimit',
+        'backend',
+        'host',
+        'masterKeys',
+        'maxBodyBytes',
+        'port',
+        'privileges',
+        'restrictWrap',
+        'tls',
+      ].sort(),
     )
     expect(KMS_SERVER_CONFIG_SCHEMA.additionalProperties).toBe(false)
   })

@@ -109,11 +109,15 @@ function resolveOne(
   }
   const envOf = (name: string | undefined) => (name === undefined ? undefined : env[name])
   const variable = either(envOf(option.env), option.env ?? '', envOf(option.fileEnv), option.fileEnv)
-  if (variable) return { value: typed(option.kind, variable.raw, variable.origin), source: 'env', origin: variable.origin }
+  if (variable)
+    return { value: typed(option.kind, variable.raw, variable.origin), source: 'env', origin: variable.origin }
   const found = file.values.get(optionKey(option))
   if (found === undefined || found.raw === '') return undefined
   const origin = `${file.path}: ${found.origin}`
-  const raw = option.kind === 'secret' && typeof found.raw === 'string' ? resolveSecretReference(found.raw, origin, env) : found.raw
+  const raw =
+    option.kind === 'secret' && typeof found.raw === 'string'
+      ? resolveSecretReference(found.raw, origin, env)
+      : found.raw
   return { value: typed(option.kind, raw, origin), source: 'file', origin }
 }
 

@@ -56,13 +56,18 @@ function sectionSchema(section: ConfigSection, extra: Record<string, object> = {
  * for every adapter installed; settings of an adapter not installed are not checked here.
  */
 function adapterSettingsRules(adapters: ReadonlyMap<string, AdapterSettingsDefinition>): object[] {
-  return [...adapters].map(([type, definition]) => ({
-    if:
-      type === 'local'
-        ? { properties: { kms: { anyOf: [{ not: { required: ['type'] } }, { properties: { type: { const: type } } }] } } }
-        : { properties: { kms: { properties: { type: { const: type } }, required: ['type'] } }, required: ['kms'] },
-    then: { properties: { kms: { properties: { settings: definition.jsonSchema() } } } },
-  }))
+  return [...adapters].map(([type, definition]) => {
+    // kms.type names the adapter; absent, it is local (a `properties` rule holds when the name is absent).
+    const kmsType = { type: 'object', properties: { type: { const: type } } }
+    return {
+      if:
+        type === 'local'
+          ? { type: 'object', properties: { kms: kmsType } }
+          : { type: 'object', required: ['kms'], properties: { kms: { ...kmsType, required: ['type'] } } },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keywords
+      then: { properties: { kms: { type: 'object', properties: { settings: definition.jsonSchema() } } } },
+    }
+  })
 }
 
 /**
