@@ -66,10 +66,13 @@ export function serverUrl(value: string): string {
 
 const isDefault = (value: string) => value === '' || value === DEFAULT_KMS_VALUE
 
-/** The server's URL: the connection's KMS instance URL, else the `url` setting. */
+/** The server's URL: the connection's KMS instance URL, else the `url` setting; https when TLS settings are given. */
 export function baseUrlOf(connection: KmsConnectionConfig, settings: HttpKmsSettings): string {
-  if (!isDefault(connection.kmsInstanceUrl)) return serverUrl(connection.kmsInstanceUrl)
-  if (settings.url) return settings.url
+  const url = isDefault(connection.kmsInstanceUrl) ? settings.url : serverUrl(connection.kmsInstanceUrl)
+  if (url && settings.tls && !url.startsWith('https:')) {
+    throw new UsageError('the http KMS TLS settings (caFile, clientCertFile, serverName) need an https:// URL')
+  }
+  if (url) return url
   throw new UsageError(
     'the http KMS needs the server URL as KMS instance URL (instanceUrl, --kms-instance-url) or setting url, e.g. http://127.0.0.1:8001',
   )

@@ -14,10 +14,6 @@ export function tlsFetch(tls: TlsClientOptions): FetchLike {
   return (input, init) =>
     new Promise((resolve, reject) => {
       const url = new URL(input)
-      if (url.protocol !== 'https:') {
-        reject(new Error('the http KMS TLS settings (caFile, clientCertFile, serverName) need an https:// URL'))
-        return
-      }
       const body = typeof init.body === 'string' ? Buffer.from(init.body) : undefined
       const headers = { ...(init.headers as Record<string, string>) }
       if (body) headers['content-length'] = String(body.length)
