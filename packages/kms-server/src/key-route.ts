@@ -58,7 +58,8 @@ export async function handleKeyRequest(
   const decision = context.access.decide(callerToken(request.headers), operation, masterKeyId)
   if (decision !== 'allowed') {
     const error = refusal(decision, operation, masterKeyId)
-    if (error.status === 401) context.limiter.recordFailure(address)
+    // A token this KMS does not know is a failed guess; no token at all (token_required) is not.
+    if (decision === 'unknown_token') context.limiter.recordFailure(address)
     throw error
   }
   requireJsonContentType(request)
