@@ -35,7 +35,9 @@ const refusal = (settings: Record<string, string>) => {
 
 describe('AdapterSettingsDefinition', () => {
   it('refuses unknown names with the nearest known one', () => {
-    expect(refusal({ regoin: 'eu' })).toMatch(/^unknown demo KMS setting regoin \(did you mean region\?\); known: region/)
+    expect(refusal({ regoin: 'eu' })).toMatch(
+      /^unknown demo KMS setting regoin \(did you mean region\?\); known: region/,
+    )
     expect(refusal({ apikey: 'x' })).toContain('(did you mean apiKey?)')
     expect(refusal({ RequestTimeoutMS: '5' })).toContain('(did you mean requestTimeoutMs?)')
     expect(refusal({ totallyDifferent: 'x' })).not.toContain('did you mean')

@@ -35,9 +35,15 @@ const CONTEXT_PREFIX = 'encryptionContext.'
 /** Every setting the adapter takes (the connection's instance URL may stand for endpoint). */
 export const AWS_KMS_SETTINGS = new AdapterSettingsDefinition('aws KMS', {
   region: { type: 'string', description: "AWS region; else the SDK's chain (AWS_REGION, profile)" },
-  endpoint: { type: 'string', description: "endpoint URL (an emulator, a VPC endpoint); else the instance URL, else AWS's" },
+  endpoint: {
+    type: 'string',
+    description: "endpoint URL (an emulator, a VPC endpoint); else the instance URL, else AWS's",
+  },
   profile: { type: 'string', description: 'named profile of the shared config and credentials files' },
-  accessKeyId: { type: 'string', description: "static credentials (with secretAccessKey); else the SDK's default chain" },
+  accessKeyId: {
+    type: 'string',
+    description: "static credentials (with secretAccessKey); else the SDK's default chain",
+  },
   secretAccessKey: { type: 'string', secret: true, description: 'static credentials: the secret access key' },
   sessionToken: { type: 'string', secret: true, description: 'static credentials: the session token' },
   maxAttempts: {

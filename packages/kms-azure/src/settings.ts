@@ -44,7 +44,10 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 
 /** Every setting the adapter takes (the connection's instance URL may stand for vaultUrl). */
 export const AZURE_KMS_SETTINGS = new AdapterSettingsDefinition('azure KMS', {
-  vaultUrl: { type: 'string', description: 'the vault URL, e.g. https://my-vault.vault.azure.net; else the instance URL' },
+  vaultUrl: {
+    type: 'string',
+    description: 'the vault URL, e.g. https://my-vault.vault.azure.net; else the instance URL',
+  },
   algorithm: { type: 'string', enum: WRAP_ALGORITHMS, default: 'RSA-OAEP-256', description: 'key wrap algorithm' },
   credential: {
     type: 'string',

@@ -57,7 +57,12 @@ describe('the http KMS over TLS', () => {
 
   it('refuses a server whose certificate the client does not trust: system CAs, another CA, the wrong name', async () => {
     const url = await serve(false)
-    for (const settings of [{}, { caFile: certs.otherCaFile }, { caFile: certs.caFile, serverName: 'wrong.test' }]) {
+    const untrusted: Record<string, string>[] = [
+      {},
+      { caFile: certs.otherCaFile },
+      { caFile: certs.caFile, serverName: 'wrong.test' },
+    ]
+    for (const settings of untrusted) {
       const error = await refusal(roundTrip(client(url, settings)))
       expect(error, JSON.stringify(settings)).toBeInstanceOf(PmeError)
       expect(error.message).not.toContain(TOKENS.INTERNAL)

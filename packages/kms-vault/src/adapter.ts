@@ -2,6 +2,7 @@ import type { KmsAdapterSettings, KmsClientFactory } from '@pme/core'
 import { parseVaultSettings } from './settings.js'
 
 export { VAULT_SETTINGS as adapterSettings } from './settings.js'
+
 import { VaultKmsClient } from './vault-kms-client.js'
 
 /**

@@ -84,9 +84,19 @@ function parseAuth(settings: KmsAdapterSettings): VaultAuth {
   const mount = VAULT_SETTINGS.string(settings, 'authMount') || method
   switch (method) {
     case 'approle':
-      return { method, mount, roleId: required(settings, 'roleId', method), secretId: required(settings, 'secretId', method) }
+      return {
+        method,
+        mount,
+        roleId: required(settings, 'roleId', method),
+        secretId: required(settings, 'secretId', method),
+      }
     case 'kubernetes':
-      return { method, mount, role: required(settings, 'role', method), jwtPath: VAULT_SETTINGS.string(settings, 'jwtPath') as string }
+      return {
+        method,
+        mount,
+        role: required(settings, 'role', method),
+        jwtPath: VAULT_SETTINGS.string(settings, 'jwtPath') as string,
+      }
     default:
       return { method: 'token' }
   }

@@ -101,7 +101,8 @@ export class AdapterSettingsDefinition {
         if (raw !== 'true' && raw !== 'false') throw new UsageError(`${where} must be "true" or "false"`)
         return raw === 'true'
       default:
-        if (spec.enum && !spec.enum.includes(raw)) throw new UsageError(`${where} must be one of ${spec.enum.join(', ')}`)
+        if (spec.enum && !spec.enum.includes(raw))
+          throw new UsageError(`${where} must be one of ${spec.enum.join(', ')}`)
         return raw
     }
   }
@@ -143,7 +144,12 @@ export class AdapterSettingsDefinition {
       const description = spec.secret ? `${spec.description} (secret: "$file:/path" or "$env:NAME")` : spec.description
       const type =
         spec.type === 'integer'
-          ? { anyOf: [{ type: 'integer', minimum: spec.min ?? 0 }, { type: 'string', pattern: '^-?[0-9]+$' }] }
+          ? {
+              anyOf: [
+                { type: 'integer', minimum: spec.min ?? 0 },
+                { type: 'string', pattern: '^-?[0-9]+$' },
+              ],
+            }
           : spec.type === 'boolean'
             ? { anyOf: [{ type: 'boolean' }, { enum: ['true', 'false'] }] }
             : spec.enum
