@@ -46,6 +46,7 @@ export {
 } from './keys/kms-client.js'
 export { decryptKeyLocally, encryptKeyLocally } from './keys/local-wrap.js'
 export { isTransientNetworkCode, networkErrorCode } from './keys/network-errors.js'
+export { readResponseBody } from './keys/response-body.js'
 export { type RetryOptions, withRetry } from './keys/retry.js'
 export { readSecretFile, resolveSecretReference } from './keys/secret-reference.js'
 export { TLS_SETTINGS, type TlsClientOptions, tlsClientOptions } from './keys/tls-settings.js'

@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:https'
-import type { TlsClientOptions } from '@pme/core'
+import { readResponseBody, type TlsClientOptions } from '@pme/core'
 import type { FetchLike } from './http-kms-client.js'
 
 /** The server's answers are small JSON documents; a larger one is not this KMS. */
@@ -20,15 +20,10 @@ export function tlsFetch(tls: TlsClientOptions): FetchLike {
       const outgoing = request(url, { method: init.method ?? 'GET', headers, agent, signal: init.signal ?? undefined })
       outgoing.on('error', reject)
       outgoing.on('response', (response) => {
-        const chunks: Buffer[] = []
-        let size = 0
-        response.on('data', (chunk: Buffer) => {
-          size += chunk.length
-          if (size > MAX_RESPONSE_BYTES) response.destroy(new Error('answer larger than 1 MiB'))
-          else chunks.push(chunk)
-        })
-        response.on('error', reject)
-        response.on('end', () => resolve(new Response(Buffer.concat(chunks), { status: response.statusCode ?? 0 })))
+        readResponseBody(response, MAX_RESPONSE_BYTES).then(
+          (bytes) => resolve(new Response(bytes, { status: response.statusCode ?? 0 })),
+          reject,
+        )
       })
       outgoing.end(body)
     })

@@ -1,6 +1,6 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpRequest } from 'node:http'
 import { Agent, request as httpsRequest } from 'node:https'
-import type { TlsClientOptions } from '@pme/core'
+import { readResponseBody, type TlsClientOptions } from '@pme/core'
 
 /** What node-vault hands its request function (its former `request-promise` interface). */
 export interface VaultRequestOptions {
@@ -30,25 +30,12 @@ class VaultRequestError extends Error {
   }
 }
 
-function readBody(response: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    response.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > MAX_RESPONSE_BYTES) response.destroy(new VaultRequestError('ERR_RESPONSE_TOO_LARGE'))
-      else chunks.push(chunk)
-    })
-    response.on('error', reject)
-    response.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8')
-      try {
-        resolve(text === '' ? undefined : JSON.parse(text))
-      } catch {
-        resolve(undefined)
-      }
-    })
-  })
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return bytes.length === 0 ? undefined : JSON.parse(bytes.toString('utf8'))
+  } catch {
+    return undefined
+  }
 }
 
 /**
@@ -80,8 +67,9 @@ export function vaultRequestFunction(tls: TlsClientOptions | undefined) {
       }
       request.on('error', reject)
       request.on('response', (response) => {
-        readBody(response).then(
-          (json) => resolve({ statusCode: response.statusCode ?? 0, body: json, request: { path: url.pathname } }),
+        readResponseBody(response, MAX_RESPONSE_BYTES).then(
+          (bytes) =>
+            resolve({ statusCode: response.statusCode ?? 0, body: parseJson(bytes), request: { path: url.pathname } }),
           reject,
         )
       })
