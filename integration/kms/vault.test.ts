@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 import { KmsAccessDeniedError, KmsError, KmsKeyNotFoundError } from '@pme/core'
 import { transitKeyVersion, VaultKmsClient } from '@pme/kms-vault'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -85,4 +87,35 @@ describe.skipIf(skip)(`Vault Transit specifics (${mode} mode)`, () => {
     // Outside the namespace the key does not exist.
     expect(await rejection(client.wrapKey(key, masterKey))).toBeInstanceOf(KmsKeyNotFoundError)
   })
+
+  it.skipIf(mode === 'external')(
+    'leaks no token, secret id or key under DEBUG=* (no axios, no follow-redirects)',
+    async () => {
+      const masterKey = await vault().createMasterKey()
+      const policy = `pme-it-debug-${randomBytes(4).toString('hex')}`
+      await vault().admin.writePolicy(policy, transitPolicy(vault().target.mount, masterKey))
+      const { roleId, secretId } = await appRoleLogin(vault().admin, [policy])
+      const probe = fileURLToPath(new URL('./vault/debug-probe.mjs', import.meta.url))
+      const key = randomBytes(32).toString('base64')
+      const principals = [vault().access, vault().accessWith('DEFAULT', { authMethod: 'approle', roleId, secretId })]
+      for (const access of principals) {
+        const run = spawnSync(process.execPath, [probe], {
+          encoding: 'utf8',
+          timeout: 60_000,
+          env: {
+            ...process.env,
+            DEBUG: '*',
+            PME_IT_PROBE: JSON.stringify({ ...access, masterKey, keyBase64: key }),
+          },
+        })
+        const output = `${run.stdout}\n${run.stderr}`
+        expect(run.status, output).toBe(0)
+        expect(run.stdout).toMatch(/round trip ok; missing key: Kms\w*Error/)
+        expect(run.stderr).toContain('pme-it-probe debug output is on')
+        for (const secret of [vault().access.connection.keyAccessToken as string, secretId, key]) {
+          expect(output).not.toContain(secret)
+        }
+      }
+    },
+  )
 })

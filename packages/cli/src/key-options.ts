@@ -13,12 +13,14 @@ import { type KmsSetup, kmsOptionHelp, kmsOptionSpec, kmsSetup } from './kms.js'
 export const keyOptionSpec = {
   ...kmsOptionSpec,
   'key-list': { type: 'string' },
+  'key-list-file': { type: 'string' },
   'aad-prefix': { type: 'string' },
   'skip-signature-check': { type: 'boolean' },
 } as const
 
-export const keyOptionHelp = `  --key-list "id: <base64>, ..."   master keys of the local KMS, and keys of files whose key metadata is a
-                                   plain key id (or PME_KEY_LIST, which keeps keys out of shell history)
+export const keyOptionHelp = `  --key-list-file <file>           a file holding the key list "id: <base64>, ...": master keys of the local
+                                   KMS, and keys of files whose key metadata is a plain key id (or
+                                   PME_KEY_LIST_FILE; --key-list and PME_KEY_LIST take the list as is)
   --aad-prefix <s>                 AAD prefix, for files that do not store theirs
   --skip-signature-check           do not verify a plaintext footer's signature
 ${kmsOptionHelp}`

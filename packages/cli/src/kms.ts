@@ -10,18 +10,21 @@ export const kmsOptionSpec = {
   'kms-instance-id': { type: 'string' },
   'kms-instance-url': { type: 'string' },
   'access-token': { type: 'string' },
+  'access-token-file': { type: 'string' },
 } as const
 
 export const kmsOptionHelp = `  --config <file>                  pme.config.json (or PME_CONFIG); its values yield to PME_* variables and flags
   --kms <type>                     KMS backend: local (default, the in-memory KMS holding --key-list), http, vault,
                                    aws, gcp, azure, ibm: loads @pme/kms-<type> (or PME_KMS, kms.type)
-  --kms-instance-id <id> --kms-instance-url <url> --access-token <t>
-                                   the KMS connection (or PME_KMS_INSTANCE_ID, PME_KMS_INSTANCE_URL, PME_ACCESS_TOKEN)`
+  --kms-instance-id <id> --kms-instance-url <url>
+                                   the KMS connection (or PME_KMS_INSTANCE_ID, PME_KMS_INSTANCE_URL)
+  --access-token-file <file>       a file holding the access token (or PME_ACCESS_TOKEN_FILE); --access-token <t>
+                                   and PME_ACCESS_TOKEN take it as is, where ps and shell history see it`
 
 /** The configuration of one command run: `--config` or PME_CONFIG, then PME_* variables, then flags. */
 export async function loadConfig(flags: FlagValues, env: NodeJS.ProcessEnv): Promise<ResolvedConfig> {
   const path = (flags.config as string | undefined) || env.PME_CONFIG || undefined
-  return resolveConfig(await readConfigFile(path), env, flags)
+  return resolveConfig(await readConfigFile(path, env), env, flags)
 }
 
 export interface KmsSetup {
@@ -29,6 +32,9 @@ export interface KmsSetup {
   readonly connection: Partial<KmsConnectionConfig>
   readonly cacheLifetimeSeconds: number | undefined
 }
+
+/** The backends pme knows, each the package @pme/kms-<type>. */
+export const KMS_TYPES = ['local', 'http', 'vault', 'aws', 'gcp', 'azure', 'ibm'] as const
 
 /** The adapter package of a backend, loaded only when used: install only the one you need. */
 export async function loadAdapter(type: string): Promise<KmsAdapter> {

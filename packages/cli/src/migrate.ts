@@ -99,7 +99,8 @@ export async function migrateFiles(context: CommandContext, source: ResolvedConf
   const { positionals, values, out, stderr } = context
   const toConfig = values['to-config'] as string
   const masterKeyMap = parseMasterKeyMap((values['master-key-map'] as string | undefined) ?? '')
-  const target: ResolvedConfig = resolveConfig(await readConfigFile(toConfig), targetEnvironment(context.env), {})
+  const targetEnv = targetEnvironment(context.env)
+  const target: ResolvedConfig = resolveConfig(await readConfigFile(toConfig, targetEnv), targetEnv, {})
   const from = await kmsSetup(source)
   if (!from) {
     throw new UsageError(

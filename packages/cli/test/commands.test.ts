@@ -36,6 +36,11 @@ describe('--help', () => {
     for (const line of examples.trim().split('\n')) expect(line.trim()).toMatch(new RegExp(`^pme ${command}( |$)`))
   })
 
+  it.each(COMMANDS)('pme %s --help puts no secret on the command line: tokens and keys come from files', (command) => {
+    const examples = pme([...command.split(' '), '--help']).stdout.split('examples:\n')[1] ?? ''
+    expect(examples).not.toMatch(/--(access-token|key-list|previous-key-list) /)
+  })
+
   it('pme --help lists every command', () => {
     const { stdout } = pme(['--help'])
     for (const command of COMMANDS) expect(stdout).toContain(`  ${command} `)

@@ -241,7 +241,7 @@ describe('the JSON Schema of pme.config.json', () => {
     const validate = new Ajv2020({ strict: true, allowUnionTypes: true }).compile(committed)
     const good = [
       {
-        kms: { type: 'vault', instanceUrl: 'https://vault:8200', settings: { mount: 'transit' } },
+        kms: { type: 'vault', instanceUrl: 'https://vault:8200', settings: { namespace: 'team-a', retryAttempts: 3 } },
         encryption: { footerKey: 'f', columnKeys: { pii: ['ssn'] } },
       },
       {
@@ -261,6 +261,10 @@ describe('the JSON Schema of pme.config.json', () => {
       { encryption: { algorithm: 'AES_CBC' } },
       { 'parquet.encryption.footer.keys': 'f' },
       { kms: { settings: { nested: { no: 1 } } } },
+      // The README's example used to set a mount that Vault takes from instanceId: silently ignored then.
+      { kms: { type: 'vault', instanceUrl: 'https://vault:8200', settings: { mount: 'transit' } } },
+      { kms: { type: 'aws', settings: { regoin: 'eu-west-1' } } },
+      { kms: { settings: { keyLst: 'k: AAAA' } } },
     ]
     for (const config of bad) {
       expect(validate(config), JSON.stringify(config)).toBe(false)

@@ -100,4 +100,14 @@ describe('pme kms serve', () => {
     expect(code).toBe(2)
     expect(stderr).toMatch(/port \d+ on 127\.0\.0\.1 is in use: choose another with --port/)
   })
+
+  it('a host beyond loopback without TLS is refused: exit 2, one line saying why', () => {
+    const { code, stderr } = pme(['kms', 'serve', '--host', '0.0.0.0', '--port', '0', '--config', serverConfig()], {
+      PME_KEY_LIST: keyList,
+      PME_TOKEN_RESTRICTED: 't',
+    })
+    expect(code).toBe(2)
+    expect(stderr.trim().split('\n')).toHaveLength(1)
+    expect(stderr).toMatch(/refusing plain HTTP on 0\.0\.0\.0 \(not loopback\).*--insecure-http/)
+  })
 })

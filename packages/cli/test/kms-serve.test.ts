@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -112,6 +113,55 @@ describe('pme kms serve', () => {
     const run = serve(args)
     await expect(run.done).rejects.toThrow(UsageError)
     await expect(run.done).rejects.toThrow(message)
+  })
+
+  it('--tls-cert and --tls-key serve HTTPS (also beyond loopback); master keys from --key-list-file', async () => {
+    const dir = tempDir()
+    // A throwaway self-signed certificate for 127.0.0.1, made now: it is its own CA for the client.
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=pme-test',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        `${dir}/kms.key`,
+        '-out',
+        `${dir}/kms.crt`,
+      ],
+      { stdio: 'pipe' },
+    )
+    writeFileSync(`${dir}/keys.txt`, `${KEY_LIST}\n`)
+    const tls = { 'tls-cert': `${dir}/kms.crt`, 'tls-key': `${dir}/kms.key`, 'key-list-file': `${dir}/keys.txt` }
+    const run = serve({ values: { ...tls, open: true, host: '0.0.0.0' } })
+    const url = await Promise.race([run.started, run.done.then(() => 'ended early')])
+    expect(url).toMatch(/^https:\/\/0\.0\.0\.0:\d+$/)
+    expect(run.output.join('')).toContain('tls: TLS')
+    const client = HttpKmsClient.create(
+      { kmsInstanceUrl: url.replace('0.0.0.0', '127.0.0.1') },
+      { caFile: `${dir}/kms.crt` },
+    )
+    expect(await client.unwrapKey(await client.wrapKey(DEK, 'RESTRICTED'), 'RESTRICTED')).toEqual(DEK)
+    run.stop('SIGINT')
+    await run.done
+  })
+
+  it('--insecure-http allows plain HTTP beyond loopback', async () => {
+    const run = serve({ values: { 'key-list': KEY_LIST, open: true, host: '0.0.0.0', 'insecure-http': true } })
+    expect(await Promise.race([run.started, run.done.then(() => 'ended early')])).toMatch(/^http:\/\/0\.0\.0\.0:/)
+    expect(run.output.join('')).toContain('tls: none (plain HTTP)')
+    run.stop('SIGINT')
+    await run.done
   })
 
   it('a port in use is a UsageError that says to choose another', async () => {

@@ -19,7 +19,15 @@ export {
 } from './errors.js'
 export { checksumSidecarPath, hadoopChecksumBytes, refreshChecksumSidecar } from './format/hadoop-checksum.js'
 export type { AsyncBufferLike, ByteSource, ParquetSource } from './io/byte-source.js'
-export { integerSetting, type RetryTiming, retrySettings } from './keys/adapter-settings.js'
+export {
+  type AdapterSettingSpec,
+  AdapterSettingsDefinition,
+  type AdapterSettingsSchema,
+  REQUEST_TIMEOUT_SETTING,
+  RETRY_SETTINGS,
+  type RetryTiming,
+  retrySettings,
+} from './keys/adapter-settings.js'
 export { CryptoFactory } from './keys/crypto-factory.js'
 export {
   DEFAULT_CACHE_LIFETIME_SECONDS,
@@ -45,7 +53,10 @@ export {
 } from './keys/kms-client.js'
 export { decryptKeyLocally, encryptKeyLocally } from './keys/local-wrap.js'
 export { isTransientNetworkCode, networkErrorCode } from './keys/network-errors.js'
+export { readResponseBody } from './keys/response-body.js'
 export { type RetryOptions, withRetry } from './keys/retry.js'
+export { readSecretFile, resolveSecretReference } from './keys/secret-reference.js'
+export { TLS_SETTINGS, type TlsClientOptions, tlsClientOptions } from './keys/tls-settings.js'
 export { combineKeyRetrievers, type DecryptionProperties, type KeyRetriever } from './read/decryption-properties.js'
 export { keyListRetriever, parseKeyList } from './read/key-list.js'
 export { type ColumnEncryption, type FileEncryption, ParquetFile, type SignatureState } from './read/parquet-file.js'

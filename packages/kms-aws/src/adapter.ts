@@ -2,6 +2,8 @@ import type { KmsAdapterSettings, KmsClientFactory } from '@pme/core'
 import { AwsKmsClient } from './aws-kms-client.js'
 import { endpointFor, parseSettings } from './settings.js'
 
+export { AWS_KMS_SETTINGS as adapterSettings } from './settings.js'
+
 /**
  * The adapter entry point (KmsAdapter), as the CLI loads it: `kms.settings` of pme.config.json.
  * Settings are checked here, once; each connection gets a client whose endpoint is

@@ -1,4 +1,4 @@
-export { createKmsClientFactory } from './adapter.js'
+export { adapterSettings, createKmsClientFactory } from './adapter.js'
 export { AwsKmsClient, type AwsKmsClientOptions, type KmsSender } from './aws-kms-client.js'
 export { isTransient, mapAwsError } from './errors.js'
 export {

@@ -1,6 +1,6 @@
 import {
+  AdapterSettingsDefinition,
   DEFAULT_KMS_VALUE,
-  integerSetting,
   type KmsAdapterSettings,
   type KmsConnectionConfig,
   UsageError,
@@ -31,6 +31,45 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000
 
 const CONTEXT_PREFIX = 'encryptionContext.'
+
+/** Every setting the adapter takes (the connection's instance URL may stand for endpoint). */
+export const AWS_KMS_SETTINGS = new AdapterSettingsDefinition('aws KMS', {
+  region: { type: 'string', description: "AWS region; else the SDK's chain (AWS_REGION, profile)" },
+  endpoint: {
+    type: 'string',
+    description: "endpoint URL (an emulator, a VPC endpoint); else the instance URL, else AWS's",
+  },
+  profile: { type: 'string', description: 'named profile of the shared config and credentials files' },
+  accessKeyId: {
+    type: 'string',
+    description: "static credentials (with secretAccessKey); else the SDK's default chain",
+  },
+  secretAccessKey: { type: 'string', secret: true, description: 'static credentials: the secret access key' },
+  sessionToken: { type: 'string', secret: true, description: 'static credentials: the session token' },
+  maxAttempts: {
+    type: 'integer',
+    min: 1,
+    default: DEFAULT_MAX_ATTEMPTS,
+    description: "attempts in all, the first included, of the SDK's standard retry strategy",
+  },
+  requestTimeoutMs: {
+    type: 'integer',
+    min: 1,
+    default: DEFAULT_REQUEST_TIMEOUT_MS,
+    description: 'time allowed for one HTTP request, in ms',
+  },
+  connectionTimeoutMs: {
+    type: 'integer',
+    min: 1,
+    default: DEFAULT_CONNECTION_TIMEOUT_MS,
+    description: 'time allowed to open a connection, in ms',
+  },
+  encryptionContext: {
+    type: 'string',
+    description: 'encryption context sent with every Encrypt and Decrypt: a JSON object of strings',
+  },
+  'encryptionContext.*': { type: 'string', description: 'one encryption context entry: encryptionContext.<key>' },
+})
 
 function encryptionContext(settings: KmsAdapterSettings): Record<string, string> {
   const context: Record<string, string> = {}
@@ -70,6 +109,7 @@ function credentials(settings: KmsAdapterSettings): AwsKmsSettings['credentials'
 }
 
 export function parseSettings(settings: KmsAdapterSettings): AwsKmsSettings {
+  AWS_KMS_SETTINGS.check(settings)
   const { region, endpoint, profile } = settings
   if (endpoint) checkUrl(endpoint, 'endpoint')
   return {
@@ -77,21 +117,9 @@ export function parseSettings(settings: KmsAdapterSettings): AwsKmsSettings {
     ...(endpoint ? { endpoint } : {}),
     ...(profile ? { profile } : {}),
     credentials: credentials(settings),
-    maxAttempts: integerSetting(settings, 'maxAttempts', {
-      adapter: 'aws KMS',
-      fallback: DEFAULT_MAX_ATTEMPTS,
-      min: 1,
-    }),
-    requestTimeoutMs: integerSetting(settings, 'requestTimeoutMs', {
-      adapter: 'aws KMS',
-      fallback: DEFAULT_REQUEST_TIMEOUT_MS,
-      min: 1,
-    }),
-    connectionTimeoutMs: integerSetting(settings, 'connectionTimeoutMs', {
-      adapter: 'aws KMS',
-      fallback: DEFAULT_CONNECTION_TIMEOUT_MS,
-      min: 1,
-    }),
+    maxAttempts: AWS_KMS_SETTINGS.integer(settings, 'maxAttempts'),
+    requestTimeoutMs: AWS_KMS_SETTINGS.integer(settings, 'requestTimeoutMs'),
+    connectionTimeoutMs: AWS_KMS_SETTINGS.integer(settings, 'connectionTimeoutMs'),
     encryptionContext: encryptionContext(settings),
   }
 }
@@ -100,7 +128,7 @@ function checkUrl(value: string, what: string): void {
   try {
     new URL(value)
   } catch {
-    throw new UsageError(`aws KMS ${what} "${value}" is not a URL (e.g. https://kms.eu-west-1.amazonaws.com)`)
+    throw new UsageError(`aws KMS ${what} is not a URL (e.g. https://kms.eu-west-1.amazonaws.com)`)
   }
 }
 

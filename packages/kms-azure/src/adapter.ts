@@ -2,6 +2,8 @@ import { type KmsAdapterSettings, type KmsClientFactory, kmsConnectionConfig } f
 import { AzureKeyVaultKmsClient, credentialFor, SdkKeyVault } from './azure-kms-client.js'
 import { parseSettings, staticTokenFor, vaultUrlFor } from './settings.js'
 
+export { AZURE_KMS_SETTINGS as adapterSettings } from './settings.js'
+
 /**
  * The adapter entry point (KmsAdapter), as the CLI loads it: `kms.settings` of pme.config.json.
  * Settings are checked now; each connection gets a client for its vault URL (instance URL).

@@ -1,4 +1,4 @@
-export { createKmsClientFactory } from './adapter.js'
+export { adapterSettings, createKmsClientFactory } from './adapter.js'
 export {
   AzureKeyVaultKmsClient,
   credentialFor,

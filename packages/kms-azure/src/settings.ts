@@ -1,8 +1,11 @@
 import {
+  AdapterSettingsDefinition,
   DEFAULT_KMS_VALUE,
-  integerSetting,
   type KmsAdapterSettings,
   type KmsConnectionConfig,
+  REQUEST_TIMEOUT_SETTING,
+  RETRY_SETTINGS,
+  retrySettings,
   UsageError,
 } from '@pme/core'
 
@@ -39,19 +42,36 @@ export interface AzureKmsSettings {
 export const DEFAULT_RETRY_ATTEMPTS = 4
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 
-function boolean(settings: KmsAdapterSettings, name: string): boolean {
-  const raw = settings[name]
-  if (raw === undefined || raw === '' || raw === 'false') return false
-  if (raw === 'true') return true
-  throw new UsageError(`azure KMS setting ${name} must be "true" or "false", got "${raw}"`)
-}
+/** Every setting the adapter takes (the connection's instance URL may stand for vaultUrl). */
+export const AZURE_KMS_SETTINGS = new AdapterSettingsDefinition('azure KMS', {
+  vaultUrl: {
+    type: 'string',
+    description: 'the vault URL, e.g. https://my-vault.vault.azure.net; else the instance URL',
+  },
+  algorithm: { type: 'string', enum: WRAP_ALGORITHMS, default: 'RSA-OAEP-256', description: 'key wrap algorithm' },
+  credential: {
+    type: 'string',
+    enum: ['default', 'accessToken'],
+    default: 'default',
+    description: "default: DefaultAzureCredential; accessToken: the connection's access token as the bearer token",
+  },
+  tenantId: { type: 'string', description: 'DefaultAzureCredential: the tenant' },
+  managedIdentityClientId: { type: 'string', description: 'DefaultAzureCredential: a user-assigned managed identity' },
+  disableChallengeResourceVerification: {
+    type: 'boolean',
+    default: false,
+    description: "skip the SDK's check of the challenge's resource (emulators only)",
+  },
+  ...REQUEST_TIMEOUT_SETTING,
+  ...RETRY_SETTINGS,
+})
 
 export function checkVaultUrl(value: string, what: string): string {
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    throw new UsageError(`azure KMS ${what} "${value}" is not a URL (e.g. https://my-vault.vault.azure.net)`)
+    throw new UsageError(`azure KMS ${what} is not a URL (e.g. https://my-vault.vault.azure.net)`)
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     throw new UsageError(`azure KMS ${what} must be an https URL (e.g. https://my-vault.vault.azure.net)`)
@@ -59,31 +79,20 @@ export function checkVaultUrl(value: string, what: string): string {
 }
 
 export function parseSettings(settings: KmsAdapterSettings): AzureKmsSettings {
-  const algorithm = (settings.algorithm || 'RSA-OAEP-256') as WrapAlgorithm
-  if (!WRAP_ALGORITHMS.includes(algorithm))
-    throw new UsageError(`azure KMS setting algorithm must be one of ${WRAP_ALGORITHMS.join(', ')}`)
-  const credential = (settings.credential || 'default') as CredentialSource
-  if (credential !== 'default' && credential !== 'accessToken')
-    throw new UsageError('azure KMS setting credential must be "default" or "accessToken"')
+  AZURE_KMS_SETTINGS.check(settings)
+  const vaultUrl = AZURE_KMS_SETTINGS.string(settings, 'vaultUrl')
+  const retry = retrySettings(AZURE_KMS_SETTINGS, settings)
   return {
-    vaultUrl: settings.vaultUrl ? checkVaultUrl(settings.vaultUrl, 'setting vaultUrl') : undefined,
-    algorithm,
-    credential,
-    tenantId: settings.tenantId || undefined,
-    managedIdentityClientId: settings.managedIdentityClientId || undefined,
-    disableChallengeResourceVerification: boolean(settings, 'disableChallengeResourceVerification'),
-    retryAttempts: integerSetting(settings, 'retryAttempts', {
-      adapter: 'azure KMS',
-      fallback: DEFAULT_RETRY_ATTEMPTS,
-      min: 1,
-    }),
-    retryBaseDelayMs: integerSetting(settings, 'retryBaseDelayMs', { adapter: 'azure KMS', fallback: 100, min: 0 }),
-    retryMaxDelayMs: integerSetting(settings, 'retryMaxDelayMs', { adapter: 'azure KMS', fallback: 2_000, min: 0 }),
-    requestTimeoutMs: integerSetting(settings, 'requestTimeoutMs', {
-      adapter: 'azure KMS',
-      fallback: DEFAULT_REQUEST_TIMEOUT_MS,
-      min: 1,
-    }),
+    vaultUrl: vaultUrl ? checkVaultUrl(vaultUrl, 'setting vaultUrl') : undefined,
+    algorithm: AZURE_KMS_SETTINGS.string(settings, 'algorithm') as WrapAlgorithm,
+    credential: AZURE_KMS_SETTINGS.string(settings, 'credential') as CredentialSource,
+    tenantId: AZURE_KMS_SETTINGS.string(settings, 'tenantId') || undefined,
+    managedIdentityClientId: AZURE_KMS_SETTINGS.string(settings, 'managedIdentityClientId') || undefined,
+    disableChallengeResourceVerification: AZURE_KMS_SETTINGS.boolean(settings, 'disableChallengeResourceVerification'),
+    retryAttempts: retry.attempts,
+    retryBaseDelayMs: retry.baseDelayMs,
+    retryMaxDelayMs: retry.maxDelayMs,
+    requestTimeoutMs: AZURE_KMS_SETTINGS.integer(settings, 'requestTimeoutMs'),
   }
 }
 

@@ -1,4 +1,4 @@
-export { createKmsClientFactory } from './adapter.js'
+export { adapterSettings, createKmsClientFactory } from './adapter.js'
 export { crc32c } from './crc32c.js'
 export { ChecksumMismatch, isTransient, mapGcpError, safeReason } from './errors.js'
 export { GcpKmsClient, type GcpKmsClientOptions, type KmsService } from './gcp-kms-client.js'

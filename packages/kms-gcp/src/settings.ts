@@ -1,8 +1,11 @@
 import {
+  AdapterSettingsDefinition,
   DEFAULT_KMS_VALUE,
-  integerSetting,
   type KmsAdapterSettings,
   type KmsConnectionConfig,
+  REQUEST_TIMEOUT_SETTING,
+  RETRY_SETTINGS,
+  retrySettings,
   UsageError,
 } from '@pme/core'
 
@@ -36,27 +39,36 @@ export const DEFAULT_RETRY_ATTEMPTS = 4
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 export const GOOGLE_ENDPOINT = 'cloudkms.googleapis.com'
 
+/** Every setting the adapter takes (the connection's instance URL may stand for endpoint). */
+export const GCP_KMS_SETTINGS = new AdapterSettingsDefinition('gcp KMS', {
+  endpoint: {
+    type: 'string',
+    description: "https://host[:port] or host[:port] (TLS), http://host:port (plaintext, emulators); else Google's",
+  },
+  keyFilename: { type: 'string', description: 'a service account key file; else Application Default Credentials' },
+  additionalAuthenticatedData: {
+    type: 'string',
+    description: 'additional authenticated data (UTF-8) sent with every Encrypt and Decrypt',
+  },
+  ...REQUEST_TIMEOUT_SETTING,
+  ...RETRY_SETTINGS,
+})
+
 export function parseSettings(settings: KmsAdapterSettings): GcpKmsSettings {
+  GCP_KMS_SETTINGS.check(settings)
   const { endpoint, keyFilename, additionalAuthenticatedData } = settings
   if (endpoint) parseEndpoint(endpoint, 'endpoint')
+  const retry = retrySettings(GCP_KMS_SETTINGS, settings)
   return {
     ...(endpoint ? { endpoint } : {}),
     ...(keyFilename ? { keyFilename } : {}),
     ...(additionalAuthenticatedData
       ? { additionalAuthenticatedData: new Uint8Array(Buffer.from(additionalAuthenticatedData, 'utf8')) }
       : {}),
-    retryAttempts: integerSetting(settings, 'retryAttempts', {
-      adapter: 'gcp KMS',
-      fallback: DEFAULT_RETRY_ATTEMPTS,
-      min: 1,
-    }),
-    requestTimeoutMs: integerSetting(settings, 'requestTimeoutMs', {
-      adapter: 'gcp KMS',
-      fallback: DEFAULT_REQUEST_TIMEOUT_MS,
-      min: 1,
-    }),
-    retryBaseDelayMs: integerSetting(settings, 'retryBaseDelayMs', { adapter: 'gcp KMS', fallback: 100, min: 1 }),
-    retryMaxDelayMs: integerSetting(settings, 'retryMaxDelayMs', { adapter: 'gcp KMS', fallback: 2_000, min: 1 }),
+    retryAttempts: retry.attempts,
+    requestTimeoutMs: GCP_KMS_SETTINGS.integer(settings, 'requestTimeoutMs'),
+    retryBaseDelayMs: retry.baseDelayMs,
+    retryMaxDelayMs: retry.maxDelayMs,
   }
 }
 
@@ -67,13 +79,13 @@ export function parseEndpoint(value: string, what = 'endpoint'): GcpEndpoint {
   try {
     url = new URL(withScheme)
   } catch {
-    throw new UsageError(`gcp KMS ${what} "${value}" is not host[:port] or a URL (e.g. http://127.0.0.1:9010)`)
+    throw new UsageError(`gcp KMS ${what} is not host[:port] or a URL (e.g. http://127.0.0.1:9010)`)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`gcp KMS ${what} "${value}" must be http:// (emulator, plaintext) or https://`)
+    throw new UsageError(`gcp KMS ${what} must be http:// (emulator, plaintext) or https://`)
   }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search) {
-    throw new UsageError(`gcp KMS ${what} "${value}" must have no path (gRPC: host and port only)`)
+    throw new UsageError(`gcp KMS ${what} must have no path (gRPC: host and port only)`)
   }
   const insecure = url.protocol === 'http:'
   const port = url.port ? Number(url.port) : insecure ? 80 : 443

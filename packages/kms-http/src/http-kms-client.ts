@@ -9,6 +9,7 @@ import {
 } from '@pme/core'
 import { mapFetchFailure, mapHttpStatus, TransientHttpKmsError } from './errors.js'
 import { baseUrlOf, type HttpKmsSettings, parseHttpKmsSettings, tokenOf } from './settings.js'
+import { tlsFetch } from './tls-fetch.js'
 
 /** `fetch`, replaceable in tests. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
@@ -45,7 +46,7 @@ export class HttpKmsClient implements KmsClient {
     this.#baseUrl = baseUrl
     this.#token = token
     this.#settings = settings
-    this.#fetch = options.fetch ?? fetch
+    this.#fetch = options.fetch ?? (settings.tls ? tlsFetch(settings.tls) : fetch)
   }
 
   /** A client from a connection config (instance URL = server URL, access token = x-api-key) and settings. */

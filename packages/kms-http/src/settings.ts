@@ -1,10 +1,15 @@
 import {
+  AdapterSettingsDefinition,
   DEFAULT_KMS_VALUE,
-  integerSetting,
   type KmsAdapterSettings,
   type KmsConnectionConfig,
+  REQUEST_TIMEOUT_SETTING,
+  RETRY_SETTINGS,
   type RetryTiming,
   retrySettings,
+  TLS_SETTINGS,
+  type TlsClientOptions,
+  tlsClientOptions,
   UsageError,
 } from '@pme/core'
 
@@ -16,21 +21,26 @@ export interface HttpKmsSettings {
   readonly requestTimeoutMs: number
   /** Attempts (default 4, the first included) and backoff before a transient failure becomes KmsUnavailableError. */
   readonly retry: RetryTiming
+  /** For https:// servers: CA, client certificate and key, server name (read from their files once). */
+  readonly tls: TlsClientOptions | undefined
 }
 
-const SETTINGS = ['url', 'requestTimeoutMs', 'retryAttempts', 'retryBaseDelayMs', 'retryMaxDelayMs']
-
-const ADAPTER = 'http KMS'
+/** Every setting the adapter takes; the server URL and the token are the connection's. */
+export const HTTP_KMS_SETTINGS = new AdapterSettingsDefinition('http KMS', {
+  url: { type: 'string', description: "the server's base URL when the connection has no KMS instance URL" },
+  ...TLS_SETTINGS,
+  ...REQUEST_TIMEOUT_SETTING,
+  ...RETRY_SETTINGS,
+})
 
 export function parseHttpKmsSettings(settings: KmsAdapterSettings): HttpKmsSettings {
-  for (const name of Object.keys(settings)) {
-    if (!SETTINGS.includes(name))
-      throw new UsageError(`unknown http KMS setting ${name} (known: ${SETTINGS.join(', ')})`)
-  }
+  HTTP_KMS_SETTINGS.check(settings)
+  const url = HTTP_KMS_SETTINGS.string(settings, 'url')
   return {
-    url: settings.url ? serverUrl(settings.url) : undefined,
-    requestTimeoutMs: integerSetting(settings, 'requestTimeoutMs', { adapter: ADAPTER, fallback: 10_000, min: 1 }),
-    retry: retrySettings(settings, ADAPTER),
+    url: url ? serverUrl(url) : undefined,
+    requestTimeoutMs: HTTP_KMS_SETTINGS.integer(settings, 'requestTimeoutMs'),
+    retry: retrySettings(HTTP_KMS_SETTINGS, settings),
+    tls: tlsClientOptions(HTTP_KMS_SETTINGS, settings),
   }
 }
 
@@ -56,10 +66,13 @@ export function serverUrl(value: string): string {
 
 const isDefault = (value: string) => value === '' || value === DEFAULT_KMS_VALUE
 
-/** The server's URL: the connection's KMS instance URL, else the `url` setting. */
+/** The server's URL: the connection's KMS instance URL, else the `url` setting; https when TLS settings are given. */
 export function baseUrlOf(connection: KmsConnectionConfig, settings: HttpKmsSettings): string {
-  if (!isDefault(connection.kmsInstanceUrl)) return serverUrl(connection.kmsInstanceUrl)
-  if (settings.url) return settings.url
+  const url = isDefault(connection.kmsInstanceUrl) ? settings.url : serverUrl(connection.kmsInstanceUrl)
+  if (url && settings.tls && !url.startsWith('https:')) {
+    throw new UsageError('the http KMS TLS settings (caFile, clientCertFile, serverName) need an https:// URL')
+  }
+  if (url) return url
   throw new UsageError(
     'the http KMS needs the server URL as KMS instance URL (instanceUrl, --kms-instance-url) or setting url, e.g. http://127.0.0.1:8001',
   )

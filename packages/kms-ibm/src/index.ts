@@ -1,4 +1,4 @@
-export { createKmsClientFactory } from './adapter.js'
+export { adapterSettings, createKmsClientFactory } from './adapter.js'
 export { type KeyProtectReason, keyProtectError } from './errors.js'
 export { type FetchLike, type IamTokenOptions, IamTokenSource } from './iam-token.js'
 export {

@@ -1,8 +1,11 @@
 import {
+  AdapterSettingsDefinition,
   DEFAULT_KMS_VALUE,
-  integerSetting,
   type KmsAdapterSettings,
   type KmsConnectionConfig,
+  REQUEST_TIMEOUT_SETTING,
+  RETRY_SETTINGS,
+  retrySettings,
   UsageError,
 } from '@pme/core'
 
@@ -50,15 +53,26 @@ function httpUrl(value: string, what: string): string {
   return value.replace(/\/+$/, '')
 }
 
+/** Every setting the adapter takes (endpoint and instance GUID are the connection's). */
+export const IBM_KMS_SETTINGS = new AdapterSettingsDefinition('ibm KMS', {
+  apiKey: { type: 'string', secret: true, description: "IBM Cloud API key; else the connection's access token" },
+  iamUrl: { type: 'string', default: DEFAULT_IAM_URL, description: 'IAM token endpoint the API key is exchanged at' },
+  keyRing: { type: 'string', description: 'key ring of the root keys, sent as X-Kms-Key-Ring' },
+  ...REQUEST_TIMEOUT_SETTING,
+  ...RETRY_SETTINGS,
+})
+
 export function parseIbmSettings(settings: KmsAdapterSettings): IbmSettings {
+  IBM_KMS_SETTINGS.check(settings)
+  const retry = retrySettings(IBM_KMS_SETTINGS, settings)
   return {
-    apiKey: settings.apiKey || undefined,
-    iamUrl: httpUrl(settings.iamUrl || DEFAULT_IAM_URL, 'setting iamUrl'),
-    keyRing: settings.keyRing || undefined,
-    requestTimeoutMs: integerSetting(settings, 'requestTimeoutMs', { adapter: 'ibm', fallback: 10_000, min: 1 }),
-    retryAttempts: integerSetting(settings, 'retryAttempts', { adapter: 'ibm', fallback: 4, min: 1 }),
-    retryBaseDelayMs: integerSetting(settings, 'retryBaseDelayMs', { adapter: 'ibm', fallback: 100, min: 0 }),
-    retryMaxDelayMs: integerSetting(settings, 'retryMaxDelayMs', { adapter: 'ibm', fallback: 2_000, min: 0 }),
+    apiKey: IBM_KMS_SETTINGS.string(settings, 'apiKey') || undefined,
+    iamUrl: httpUrl(IBM_KMS_SETTINGS.string(settings, 'iamUrl') as string, 'setting iamUrl'),
+    keyRing: IBM_KMS_SETTINGS.string(settings, 'keyRing') || undefined,
+    requestTimeoutMs: IBM_KMS_SETTINGS.integer(settings, 'requestTimeoutMs'),
+    retryAttempts: retry.attempts,
+    retryBaseDelayMs: retry.baseDelayMs,
+    retryMaxDelayMs: retry.maxDelayMs,
   }
 }
 

@@ -1,5 +1,5 @@
 export type { AccessPolicy, Acl, KeyGrant, KmsOperation } from './access-policy.js'
-export { createKmsClientFactory } from './adapter.js'
+export { adapterSettings, createKmsClientFactory } from './adapter.js'
 export type { KmsCallCounts, KmsStats } from './kms-stats.js'
 export { LocalKms, type LocalKmsOptions } from './local-kms.js'
 export { LocalKmsClient, localKmsClientFactory } from './local-kms-client.js'

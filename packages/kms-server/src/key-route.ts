@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { KmsOperation } from '@pme/kms-local'
+import { type AuthFailureLimiter, clientAddress } from './access/auth-failure-limit.js'
 import type { ServerAccess } from './access/server-access.js'
 import type { KeyService } from './backend.js'
 import { backendFailure } from './backend-errors.js'
@@ -12,6 +13,7 @@ export interface KeyRouteContext {
   readonly access: ServerAccess
   readonly keys: () => Promise<KeyService>
   readonly maxBodyBytes: number
+  readonly limiter: AuthFailureLimiter
 }
 
 const WWW_AUTHENTICATE = { 'www-authenticate': 'Bearer realm="pme-kms"' }
@@ -31,8 +33,18 @@ function refusal(decision: 'token_required' | 'unknown_token' | 'access_denied',
   }
 }
 
+/** 429 while the client's address has had too many failed authentications. */
+function checkRateLimit(limiter: AuthFailureLimiter, address: string): void {
+  const wait = limiter.retryAfterSeconds(address)
+  if (wait > 0) {
+    throw new HttpError(429, 'too_many_failures', 'too many failed authentications from this address: retry later', {
+      headers: { 'retry-after': String(wait) },
+    })
+  }
+}
+
 /**
- * POST /v1/keys/{id}/wrap or /unwrap: access first (before the body is read, and whether the key
+ * POST /v1/keys/{id}/wrap or /unwrap: the rate limit of failed authentications, then access (before the body is read, and whether the key
  * exists or not), then the body, then the backend. Answers the JSON body of a 200.
  */
 export async function handleKeyRequest(
@@ -41,8 +53,15 @@ export async function handleKeyRequest(
   masterKeyId: string,
   context: KeyRouteContext,
 ): Promise<Record<string, string>> {
+  const address = clientAddress(request.socket.remoteAddress)
+  checkRateLimit(context.limiter, address)
   const decision = context.access.decide(callerToken(request.headers), operation, masterKeyId)
-  if (decision !== 'allowed') throw refusal(decision, operation, masterKeyId)
+  if (decision !== 'allowed') {
+    const error = refusal(decision, operation, masterKeyId)
+    // A token this KMS does not know is a failed guess; no token at all (token_required) is not.
+    if (decision === 'unknown_token') context.limiter.recordFailure(address)
+    throw error
+  }
   requireJsonContentType(request)
   const value = bodyField(operation, await readJsonBody(request, context.maxBodyBytes))
   const key = operation === 'wrap' ? decodeKey(value) : undefined

@@ -1,7 +1,7 @@
 import type { KmsOperation } from '@pme/kms-local'
 
 /** How a wrap or unwrap request ended, as the metrics count it. */
-export type Outcome = 'ok' | 'denied' | 'not_found' | 'invalid' | 'unavailable' | 'error'
+export type Outcome = 'ok' | 'denied' | 'rate_limited' | 'not_found' | 'invalid' | 'unavailable' | 'error'
 
 /** The `key` label of every id that may not get a series of its own. */
 export const OTHER_KEY_LABEL = '_other'
@@ -12,6 +12,7 @@ export function outcomeOf(status: number): Outcome {
   if (status < 300) return 'ok'
   if (status === 401 || status === 403) return 'denied'
   if (status === 404) return 'not_found'
+  if (status === 429) return 'rate_limited'
   if (status === 503) return 'unavailable'
   return status < 500 ? 'invalid' : 'error'
 }

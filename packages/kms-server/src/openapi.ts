@@ -20,6 +20,9 @@ const KEY_ERRORS = {
   '404': error('No such master key (told only to callers that may use the id)', ['key_not_found']),
   '413': error('Body larger than the limit', ['body_too_large']),
   '415': error('Body not JSON', ['unsupported_media_type']),
+  '429': error('Too many failed authentications from this address: retry after Retry-After seconds', [
+    'too_many_failures',
+  ]),
   '500': error('Internal error', ['internal_error']),
   '502': error('The backend KMS failed', ['backend_error']),
   '503': error('The backend KMS is unavailable: retry later', ['kms_unavailable']),
@@ -28,15 +31,26 @@ const KEY_ERRORS = {
 /** No token (anonymous), or x-api-key, or a bearer token. */
 const KEY_SECURITY = [{}, { ApiKey: [] }, { BearerToken: [] }]
 
-const MASTER_KEY_ID = {
-  name: 'masterKeyId',
-  in: 'path',
-  required: true,
-  description: 'Master key id (percent-encoded)',
-  schema: { type: 'string', minLength: 1, maxLength: MAX_MASTER_KEY_ID_LENGTH },
+/** The master key ids this server is configured with; `complete` when they are all it holds (a local backend). */
+export interface KeyIdList {
+  readonly ids: readonly string[]
+  readonly complete: boolean
 }
 
-function keyOperation(operation: 'wrap' | 'unwrap', summary: string) {
+/** The path parameter; Swagger UI offers the configured ids as a list to pick from. */
+function masterKeyIdParameter({ ids, complete }: KeyIdList) {
+  const schema = { type: 'string', minLength: 1, maxLength: MAX_MASTER_KEY_ID_LENGTH }
+  if (ids.length === 0) return { name: 'masterKeyId', in: 'path', required: true, description: 'Master key id', schema }
+  return {
+    name: 'masterKeyId',
+    in: 'path',
+    required: true,
+    description: `Master key id: ${complete ? '' : 'for example '}${ids.join(', ')}`,
+    schema: complete ? { ...schema, enum: [...ids] } : { ...schema, example: ids[0] },
+  }
+}
+
+function keyOperation(operation: 'wrap' | 'unwrap', summary: string, keyIds: KeyIdList) {
   const [request, response] =
     operation === 'wrap' ? ['WrapRequest', 'WrapResponse'] : ['UnwrapRequest', 'UnwrapResponse']
   return {
@@ -45,7 +59,7 @@ function keyOperation(operation: 'wrap' | 'unwrap', summary: string) {
       tags: ['keys'],
       summary,
       security: KEY_SECURITY,
-      parameters: [MASTER_KEY_ID],
+      parameters: [masterKeyIdParameter(keyIds)],
       requestBody: { required: true, ...json(request, `The key to ${operation}`) },
       responses: { '200': json(response, `The ${operation === 'wrap' ? 'wrapped' : 'unwrapped'} key`), ...KEY_ERRORS },
     },
@@ -103,8 +117,13 @@ const SCHEMAS = {
   },
 }
 
-/** The OpenAPI 3.0 document served at /openapi.json. */
-export function openApiDocument() {
+function describeKeys({ ids, complete }: KeyIdList): string {
+  if (ids.length === 0) return ''
+  return ` Master keys ${complete ? 'held' : 'named by the access policy'}: ${ids.join(', ')}.`
+}
+
+/** The OpenAPI 3.0 document served at /openapi.json, listing the configured master key ids (never key bytes). */
+export function openApiDocument(keyIds: KeyIdList = { ids: [], complete: false }) {
   return {
     openapi: '3.0.3',
     info: {
@@ -112,13 +131,14 @@ export function openApiDocument() {
       version: '1.0.0',
       description:
         'Wraps and unwraps data keys of Parquet Modular Encryption with master keys held by this server. ' +
-        'Set a token with "Authorize" (x-api-key); without one you are anonymous and may use public keys only.',
+        'Set a token with "Authorize" (x-api-key); without one you are anonymous and may use public keys only.' +
+        describeKeys(keyIds),
     },
     servers: [{ url: '/' }],
     tags: [{ name: 'keys', description: 'Wrap and unwrap with a master key' }, { name: 'service' }],
     paths: {
-      '/v1/keys/{masterKeyId}/wrap': keyOperation('wrap', 'Wrap a key with a master key'),
-      '/v1/keys/{masterKeyId}/unwrap': keyOperation('unwrap', 'Unwrap a key wrapped with a master key'),
+      '/v1/keys/{masterKeyId}/wrap': keyOperation('wrap', 'Wrap a key with a master key', keyIds),
+      '/v1/keys/{masterKeyId}/unwrap': keyOperation('unwrap', 'Unwrap a key wrapped with a master key', keyIds),
       '/healthz': {
         get: {
           operationId: 'health',

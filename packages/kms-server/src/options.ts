@@ -1,4 +1,5 @@
 import { UsageError } from '@pme/core'
+import type { AuthFailureLimit } from './access/auth-failure-limit.js'
 import type { ServerAccessPolicy } from './access/server-access.js'
 import type { KmsServerBackend } from './backend.js'
 import type { RequestLogger } from './request-log.js'
@@ -15,6 +16,21 @@ export interface KmsServerOptions {
   readonly maxBodyBytes?: number
   /** One line per request (default: standard error). */
   readonly log?: RequestLogger
+  /** Serve HTTPS with this certificate; with `clientCa`, only clients with a certificate it signed get through. */
+  readonly tls?: KmsServerTls
+  /** Listen on an address other than loopback without TLS (tokens and keys cross the network in clear). */
+  readonly insecureHttp?: boolean
+  /** Failed authentications per client address before 429 (default 20 a minute). */
+  readonly authFailureLimit?: AuthFailureLimit
+  /** Milliseconds now (default Date.now): the rate limit's windows, replaceable in tests. */
+  readonly clock?: () => number
+}
+
+/** PEM certificate chain and private key, and optionally the CA that client certificates must chain to. */
+export interface KmsServerTls {
+  readonly cert: string | Buffer
+  readonly key: string | Buffer
+  readonly clientCa?: string | Buffer
 }
 
 export const KMS_SERVER_DEFAULTS = { port: 8001, host: '127.0.0.1', maxBodyBytes: 65_536 } as const

@@ -1,4 +1,6 @@
 import type { IncomingMessage } from 'node:http'
+import { LocalKms } from '@pme/kms-local'
+import { AuthFailureLimiter } from './access/auth-failure-limit.js'
 import { ServerAccess } from './access/server-access.js'
 import type { KeyService } from './backend.js'
 import type { HttpError } from './http/http-error.js'
@@ -16,11 +18,17 @@ export class RequestHandler {
   readonly #metrics = new RequestMetrics()
   readonly #docs = new SwaggerUiFiles()
   readonly #keyContext: KeyRouteContext
-  readonly #openApi = JSON.stringify(openApiDocument())
+  readonly #openApi: string
 
   constructor(options: KmsServerOptions, keys: () => Promise<KeyService>) {
     this.#access = new ServerAccess(options.access)
-    this.#keyContext = { access: this.#access, keys, maxBodyBytes: checkedMaxBodyBytes(options.maxBodyBytes) }
+    this.#keyContext = {
+      access: this.#access,
+      keys,
+      maxBodyBytes: checkedMaxBodyBytes(options.maxBodyBytes),
+      limiter: new AuthFailureLimiter(options.authFailureLimit, options.clock),
+    }
+    this.#openApi = JSON.stringify(openApiDocument(configuredKeyIds(options, this.#access)))
   }
 
   /** The reply to a request, and what to log about it. */
@@ -68,4 +76,13 @@ export class RequestHandler {
     const outcome = outcomeOf(status)
     this.#metrics.record(route.operation, keyLabel(route.masterKeyId, outcome, this.#access.namedKeyIds), outcome)
   }
+}
+
+/**
+ * The master key ids the docs list (ids only, never key bytes): every key of a local backend, else
+ * the ids the access policy names (an adapter's keys cannot be listed).
+ */
+function configuredKeyIds(options: KmsServerOptions, access: ServerAccess): { ids: string[]; complete: boolean } {
+  if (options.backend instanceof LocalKms) return { ids: options.backend.masterKeyIds(), complete: true }
+  return { ids: [...access.namedKeyIds].sort(), complete: false }
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { UsageError } from '@pme/core'
 import { LocalKms } from '@pme/kms-local'
 import { describe, expect, it } from 'vitest'
@@ -35,6 +38,44 @@ describe('kmsServerSettings', () => {
     const access = settings.options.access as { acl: Record<string, string[]> }
     expect(access.acl[TOKENS.INTERNAL]).toEqual(['PUBLIC', 'INTERNAL'])
     expect((settings.options.backend as LocalKms).masterKeyIds()).toHaveLength(4)
+  })
+
+  it('reads "$file:/path" values: master keys and tokens (Kubernetes and Docker secrets)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pme-server-secrets-'))
+    writeFileSync(join(dir, 'keys'), `${KEY_LIST}\n`)
+    writeFileSync(join(dir, 'token'), `${TOKENS.INTERNAL}\n`)
+    const privileges = { grants: { [`$file:${join(dir, 'token')}`]: ['INTERNAL'] } }
+    const settings = kmsServerSettings({ masterKeys: `$file:${join(dir, 'keys')}`, privileges }, { env: ENV })
+    expect((settings.options.access as { acl: Record<string, string[]> }).acl[TOKENS.INTERNAL]).toEqual(['INTERNAL'])
+    expect((settings.options.backend as LocalKms).masterKeyIds()).toHaveLength(4)
+    expect(usageError({ masterKeys: `$file:${join(dir, 'none')}`, privileges })).toMatch(
+      /^server\.masterKeys: cannot read the file .*none \(ENOENT\)$/,
+    )
+  })
+
+  it('reads server.tls files and server.authFailureLimit', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pme-server-tls-'))
+    writeFileSync(join(dir, 'cert.pem'), 'CERT')
+    writeFileSync(join(dir, 'key.pem'), 'KEY')
+    const base = { masterKeys: KEY_LIST, privileges: LEVELS }
+    const tls = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') }
+    const settings = kmsServerSettings({ ...base, tls, authFailureLimit: { maxFailures: 5 } }, { env: ENV })
+    expect(settings.options.tls).toEqual({ cert: Buffer.from('CERT'), key: Buffer.from('KEY') })
+    expect(settings.options.authFailureLimit).toEqual({ maxFailures: 5, windowMs: 60_000 })
+    expect(kmsServerSettings(base, { env: ENV }).options.authFailureLimit).toEqual({
+      maxFailures: 20,
+      windowMs: 60_000,
+    })
+    expect(usageError({ ...base, tls: { cert: tls.cert } })).toBe(
+      'server.tls needs cert and key (--tls-cert and --tls-key)',
+    )
+    expect(usageError({ ...base, tls: { ...tls, clientCA: tls.cert } })).toMatch(/unknown option server\.tls\.clientCA/)
+    expect(usageError({ ...base, tls: { ...tls, clientCa: join(dir, 'none') } })).toMatch(
+      /^server\.tls\.clientCa: cannot read .*none \(ENOENT\)$/,
+    )
+    expect(usageError({ ...base, authFailureLimit: { windowSeconds: 0 } })).toMatch(
+      /server\.authFailureLimit\.windowSeconds must be a whole number from 1 to 86400/,
+    )
   })
 
   it('takes grants, publicKeys and restrictWrap', () => {
@@ -161,7 +202,17 @@ describe('backendSection', () => {
 describe('KMS_SERVER_CONFIG_SCHEMA', () => {
   it('names every option kmsServerSettings takes, and no other', () => {
     expect(Object.keys(KMS_SERVER_CONFIG_SCHEMA.properties).sort()).toEqual(
-      ['backend', 'host', 'masterKeys', 'maxBodyBytes', 'port', 'privileges', 'restrictWrap'].sort(),
+      [
+        'authFailureLimit',
+        'backend',
+        'host',
+        'masterKeys',
+        'maxBodyBytes',
+        'port',
+        'privileges',
+        'restrictWrap',
+        'tls',
+      ].sort(),
     )
     expect(KMS_SERVER_CONFIG_SCHEMA.additionalProperties).toBe(false)
   })

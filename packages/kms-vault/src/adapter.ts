@@ -1,5 +1,8 @@
 import type { KmsAdapterSettings, KmsClientFactory } from '@pme/core'
 import { parseVaultSettings } from './settings.js'
+
+export { VAULT_SETTINGS as adapterSettings } from './settings.js'
+
 import { VaultKmsClient } from './vault-kms-client.js'
 
 /**

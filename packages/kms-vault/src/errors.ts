@@ -17,9 +17,6 @@ export class TransientVaultError extends Error {
   override readonly name = 'TransientVaultError'
 }
 
-/** axios's names for a timeout and a broken connection (node-vault uses axios). */
-const AXIOS_TRANSIENT_CODES = new Set(['ERR_CANCELED', 'ERR_NETWORK', 'ERR_BAD_RESPONSE'])
-
 interface VaultApiError {
   readonly statusCode: number
   /** Vault's first error string ("permission denied", "encryption key not found", ...). */
@@ -55,8 +52,8 @@ export function mapVaultError(error: unknown, operation: string): PmeError | Tra
     return new KmsError(`Vault: ${operation} failed (HTTP ${statusCode}: ${vaultMessage})`)
   }
   const code = networkErrorCode(error)
-  if (isTransientNetworkCode(code) || (code !== undefined && AXIOS_TRANSIENT_CODES.has(code)))
-    return new TransientVaultError(code === 'ECONNABORTED' ? 'timeout' : code)
+  // ECONNABORTED: vaultRequestFunction's timeout.
+  if (isTransientNetworkCode(code)) return new TransientVaultError(code === 'ECONNABORTED' ? 'timeout' : code)
   if (code === 'ENOTFOUND') return new KmsUnavailableError(`Vault: ${operation} failed: host not found (ENOTFOUND)`)
   if (code) return new KmsError(`Vault: ${operation} failed (${code})`)
   return new KmsError(`Vault: ${operation} failed (${error instanceof Error ? error.name : typeof error})`)

@@ -1,8 +1,9 @@
-export { createKmsClientFactory } from './adapter.js'
+export { adapterSettings, createKmsClientFactory } from './adapter.js'
 export {
   DEFAULT_KUBERNETES_JWT_PATH,
   DEFAULT_TRANSIT_MOUNT,
   parseVaultSettings,
+  VAULT_SETTINGS,
   type VaultAuth,
   type VaultAuthMethod,
   type VaultEndpoint,

@@ -1,8 +1,14 @@
 import {
+  AdapterSettingsDefinition,
   DEFAULT_KMS_VALUE,
-  integerSetting,
   type KmsAdapterSettings,
   type KmsConnectionConfig,
+  REQUEST_TIMEOUT_SETTING,
+  RETRY_SETTINGS,
+  retrySettings,
+  TLS_SETTINGS,
+  type TlsClientOptions,
+  tlsClientOptions,
   UsageError,
 } from '@pme/core'
 
@@ -19,6 +25,8 @@ export interface VaultSettings {
   readonly auth: VaultAuth
   /** Vault Enterprise / OpenBao namespace, sent as X-Vault-Namespace. */
   readonly namespace: string | undefined
+  /** CA, client certificate and key, server name (read from their files once). */
+  readonly tls: TlsClientOptions | undefined
   readonly requestTimeoutMs: number
   readonly retryAttempts: number
   readonly retryBaseDelayMs: number
@@ -38,44 +46,73 @@ export interface VaultEndpoint {
 export const DEFAULT_TRANSIT_MOUNT = 'transit'
 export const DEFAULT_KUBERNETES_JWT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token'
 
+/**
+ * Every setting the adapter takes. The Vault address, transit mount and token are the connection's
+ * (instanceUrl, instanceId, accessToken), not settings. node-vault's VAULT_* variables are never
+ * read: write `"$env:VAULT_NAMESPACE"` to take one.
+ */
+export const VAULT_SETTINGS = new AdapterSettingsDefinition('vault', {
+  authMethod: {
+    type: 'string',
+    enum: ['token', 'approle', 'kubernetes'],
+    default: 'token',
+    description: 'token: the access token is the Vault token; approle, kubernetes: log in with the settings below',
+  },
+  authMount: { type: 'string', description: 'mount path of the auth method (default: approle or kubernetes)' },
+  roleId: { type: 'string', description: 'approle: the role id' },
+  secretId: { type: 'string', secret: true, description: 'approle: the secret id' },
+  role: { type: 'string', description: 'kubernetes: the Vault role' },
+  jwtPath: {
+    type: 'string',
+    default: DEFAULT_KUBERNETES_JWT_PATH,
+    description: 'kubernetes: the service account token file',
+  },
+  namespace: { type: 'string', description: 'Vault Enterprise / OpenBao namespace, sent as X-Vault-Namespace' },
+  ...TLS_SETTINGS,
+  ...REQUEST_TIMEOUT_SETTING,
+  ...RETRY_SETTINGS,
+})
+
 function required(settings: KmsAdapterSettings, name: string, method: string): string {
-  const value = settings[name]
+  const value = VAULT_SETTINGS.string(settings, name)
   if (!value) throw new UsageError(`vault setting ${name} is required with authMethod "${method}"`)
   return value
 }
 
 function parseAuth(settings: KmsAdapterSettings): VaultAuth {
-  const method = settings.authMethod || 'token'
+  const method = VAULT_SETTINGS.string(settings, 'authMethod') as VaultAuthMethod
+  const mount = VAULT_SETTINGS.string(settings, 'authMount') || method
   switch (method) {
-    case 'token':
-      return { method }
     case 'approle':
       return {
         method,
-        mount: settings.authMount || 'approle',
+        mount,
         roleId: required(settings, 'roleId', method),
         secretId: required(settings, 'secretId', method),
       }
     case 'kubernetes':
       return {
         method,
-        mount: settings.authMount || 'kubernetes',
+        mount,
         role: required(settings, 'role', method),
-        jwtPath: settings.jwtPath || DEFAULT_KUBERNETES_JWT_PATH,
+        jwtPath: VAULT_SETTINGS.string(settings, 'jwtPath') as string,
       }
     default:
-      throw new UsageError(`vault setting authMethod must be token, approle or kubernetes (got "${method}")`)
+      return { method: 'token' }
   }
 }
 
 export function parseVaultSettings(settings: KmsAdapterSettings): VaultSettings {
+  VAULT_SETTINGS.check(settings)
+  const retry = retrySettings(VAULT_SETTINGS, settings)
   return {
     auth: parseAuth(settings),
-    namespace: settings.namespace || undefined,
-    requestTimeoutMs: integerSetting(settings, 'requestTimeoutMs', { adapter: 'vault', fallback: 10_000, min: 1 }),
-    retryAttempts: integerSetting(settings, 'retryAttempts', { adapter: 'vault', fallback: 4, min: 1 }),
-    retryBaseDelayMs: integerSetting(settings, 'retryBaseDelayMs', { adapter: 'vault', fallback: 100, min: 0 }),
-    retryMaxDelayMs: integerSetting(settings, 'retryMaxDelayMs', { adapter: 'vault', fallback: 2_000, min: 0 }),
+    namespace: VAULT_SETTINGS.string(settings, 'namespace') || undefined,
+    tls: tlsClientOptions(VAULT_SETTINGS, settings),
+    requestTimeoutMs: VAULT_SETTINGS.integer(settings, 'requestTimeoutMs'),
+    retryAttempts: retry.attempts,
+    retryBaseDelayMs: retry.baseDelayMs,
+    retryMaxDelayMs: retry.maxDelayMs,
   }
 }
 

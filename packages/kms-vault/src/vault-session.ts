@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { KmsError, UsageError } from '@pme/core'
 import nodeVault from 'node-vault'
 import type { VaultAuth, VaultEndpoint, VaultSettings } from './settings.js'
+import { vaultRequestFunction } from './vault-request.js'
 
 const noDebug = () => {}
 
@@ -9,7 +10,8 @@ const noDebug = () => {}
  * One node-vault client and its Vault token: the connection's token, or one obtained by an
  * AppRole / Kubernetes login (once, shared by concurrent calls, repeated after `relogin()`).
  * The token lives in a private field and node-vault's debug logging is off: it would print
- * request bodies, which hold key bytes.
+ * request bodies, which hold key bytes. Requests go through vaultRequestFunction (no axios, no
+ * redirects), and none of node-vault's VAULT_* variables apply: only the configuration counts.
  */
 export class VaultSession {
   readonly #client: nodeVault.client
@@ -25,11 +27,12 @@ export class VaultSession {
       apiVersion: 'v1',
       debug: noDebug,
       ...(endpoint.token ? { token: endpoint.token } : {}),
-      ...(settings.namespace ? { namespace: settings.namespace } : {}),
+      'request-promise': vaultRequestFunction(settings.tls),
       requestOptions: { timeout: settings.requestTimeoutMs },
     })
-    // node-vault falls back to VAULT_TOKEN when no token is given: a login method must not use it.
-    if (!endpoint.token) this.#client.token = ''
+    // node-vault falls back to VAULT_TOKEN, VAULT_NAMESPACE and VAULT_PREFIX for what is not given.
+    this.#client.token = endpoint.token ?? ''
+    Object.assign(this.#client, { namespace: settings.namespace ?? '', pathPrefix: '' })
   }
 
   /** True when a 403 may be an expired login token worth one more login. */

@@ -178,4 +178,44 @@ describe('configuration', () => {
     expect(() => createKmsClientFactory({ authMethod: 'approle', roleId: 'r' })).toThrow(/secretId/)
     expect(() => createKmsClientFactory({ requestTimeoutMs: '0' })).toThrow(/requestTimeoutMs/)
   })
+
+  it('refuses unknown settings: the mount is the instance id, not a setting', () => {
+    expect(() => createKmsClientFactory({ mount: 'transit' })).toThrow(/^unknown vault setting mount/)
+    expect(() => createKmsClientFactory({ authmethod: 'approle' })).toThrow('(did you mean authMethod?)')
+  })
+})
+
+describe("node-vault's VAULT_* variables", () => {
+  const names = ['VAULT_NAMESPACE', 'VAULT_PREFIX', 'VAULT_TOKEN', 'VAULT_SKIP_VERIFY'] as const
+  afterEach(() => {
+    for (const name of names) delete process.env[name]
+  })
+
+  it('are not used: no namespace, path prefix or token the configuration did not give', async () => {
+    Object.assign(process.env, {
+      VAULT_NAMESPACE: 'from-env',
+      VAULT_PREFIX: '/from-env',
+      VAULT_TOKEN: 'hvs.from-env',
+      VAULT_SKIP_VERIFY: '1',
+    })
+    const client = await clientFor(() => ({ status: 200, body: { data: { ciphertext: CIPHERTEXT } } }))
+    expect(await client.wrapKey(KEY, 'k1')).toBe(CIPHERTEXT)
+    const [request] = fake?.requests ?? []
+    expect(request?.path).toBe('/v1/transit/encrypt/k1')
+    expect(request?.headers['x-vault-namespace']).toBeUndefined()
+    expect(request?.headers['x-vault-token']).toBe(TOKEN)
+  })
+
+  it('VAULT_TOKEN does not stand in for an AppRole login', async () => {
+    process.env.VAULT_TOKEN = 'hvs.from-env'
+    const client = await clientFor(
+      (request) =>
+        request.path.endsWith('/login')
+          ? { status: 200, body: { auth: { client_token: 'hvs.from-login' } } }
+          : { status: 200, body: { data: { ciphertext: CIPHERTEXT } } },
+      { ...fast, authMethod: 'approle', roleId: 'r', secretId: 's' },
+    )
+    await client.wrapKey(KEY, 'k1')
+    expect(fake?.requests.map((request) => request.headers['x-vault-token'])).toEqual([undefined, 'hvs.from-login'])
+  })
 })

@@ -15,8 +15,8 @@ export const catCommand: Command = {
   dates as YYYY-MM-DD, binary as hex. Every format streams, one row group at a time.
 ${keyOptionHelp}`,
   examples: [
-    'pme cat people.enc.parquet --columns id,first_name --limit 10 --format table --key-list "$KEYS"',
-    'pme cat people.enc.parquet --kms http --kms-instance-url http://127.0.0.1:8001 --access-token CONFIDENTIAL',
+    'pme cat people.enc.parquet --columns id,first_name --limit 10 --format table --key-list-file keys.txt',
+    'pme cat people.enc.parquet --kms http --kms-instance-url http://127.0.0.1:8001 --access-token-file token.txt',
   ],
   options: {
     ...keyOptionSpec,

@@ -19,8 +19,8 @@ export const decryptCommand: Command = {
 ${outputOptionHelp}
 ${keyOptionHelp}`,
   examples: [
-    'pme decrypt people.enc.parquet -o people.parquet --key-list "$KEYS"',
-    'pme decrypt enc/*.parquet --out-dir plain/ --kms aws --access-token "$AWS_PROFILE_TOKEN" --json',
+    'pme decrypt people.enc.parquet -o people.parquet --key-list-file keys.txt',
+    'pme decrypt enc/*.parquet --out-dir plain/ --kms aws --json',
   ],
   options: {
     ...keyOptionSpec,

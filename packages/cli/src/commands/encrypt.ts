@@ -64,8 +64,8 @@ export const encryptCommand: Command = {
 ${outputOptionHelp}
 ${keyOptionHelp}`,
   examples: [
-    'pme encrypt people.parquet -o people.enc.parquet --footer-key kf --column-keys "kc1:ssn;kc2:name,dob" --key-list "$KEYS"',
-    'pme encrypt data/*.parquet --out-dir enc/ --uniform --footer-key k1 --kms vault --kms-instance-url http://127.0.0.1:8200 --access-token "$VAULT_TOKEN"',
+    'pme encrypt people.parquet -o people.enc.parquet --footer-key kf --column-keys "kc1:ssn;kc2:name,dob" --key-list-file keys.txt',
+    'pme encrypt data/*.parquet --out-dir enc/ --uniform --footer-key k1 --kms vault --kms-instance-url http://127.0.0.1:8200 --access-token-file /run/secrets/vault-token',
     'pme encrypt part-*.parquet --out-dir enc/ --config pme.config.json --json',
   ],
   options: {

@@ -54,7 +54,7 @@ export const inspectCommand: Command = {
   Works without keys; with them, also shows what an encrypted footer holds. --json prints an object
   for one file, an array for several.
 ${keyOptionHelp}`,
-  examples: ['pme inspect people.enc.parquet', 'pme inspect enc/*.parquet --json --key-list "$KEYS"'],
+  examples: ['pme inspect people.enc.parquet', 'pme inspect enc/*.parquet --json --key-list-file keys.txt'],
   options: { ...keyOptionSpec, json: { type: 'boolean' } },
   async run({ positionals, values, env, out }) {
     if (positionals.length === 0) throw new UsageError('inspect needs at least one file')

@@ -41,6 +41,15 @@ function withOpenFlag(server: Record<string, unknown>, open: boolean): Record<st
   return { ...server, privileges: 'open' }
 }
 
+/** --tls-cert, --tls-key and --tls-client-ca stand for `server.tls`'s cert, key and clientCa, over them. */
+function withTlsFlags(server: Record<string, unknown>, values: Record<string, unknown>): Record<string, unknown> {
+  const flags = { cert: values['tls-cert'], key: values['tls-key'], clientCa: values['tls-client-ca'] }
+  const given = Object.entries(flags).filter(([, value]) => typeof value === 'string' && value !== '')
+  if (given.length === 0) return server
+  const tls = isObject(server.tls) ? server.tls : {}
+  return { ...server, tls: { ...tls, ...Object.fromEntries(given) } }
+}
+
 /** The adapter that `server.backend` names, loaded the way every command loads one. */
 async function adapterBackend(server: unknown, env: NodeJS.ProcessEnv): Promise<AdapterBackend | undefined> {
   const section = backendSection(server, env)
@@ -63,9 +72,10 @@ async function serverSettings({ values, env, stderr }: CommandContext): Promise<
   // stands in only when the server section names no keys of its own.
   const ownKeys = server.masterKeys !== undefined || server.backend !== undefined
   const masterKeys = keyList && (keyList.source !== 'file' || !ownKeys) ? String(keyList.value) : undefined
-  return kmsServerSettings(withOpenFlag(server, values.open === true), {
+  return kmsServerSettings(withTlsFlags(withOpenFlag(server, values.open === true), values), {
     env,
     masterKeys,
+    insecureHttp: values['insecure-http'] === true,
     backend: await adapterBackend(server, env),
     log: (line) => stderr.write(`${line}\n`),
   })
@@ -79,7 +89,10 @@ function describeSetup(settings: KmsServerSettings): string {
       : `local (${backend.masterKeyIds().length} master keys)`
   const privileges =
     access === 'open' ? 'OPEN: every caller may use every key (for local tests only)' : 'from the config'
-  return `  backend: ${kms}\n  privileges: ${privileges}\n`
+  const tls = settings.options.tls
+    ? `TLS${settings.options.tls.clientCa ? ', client certificates required' : ''}`
+    : 'none (plain HTTP)'
+  return `  backend: ${kms}\n  privileges: ${privileges}\n  tls: ${tls}\n`
 }
 
 async function listen(settings: KmsServerSettings, port: number, host: string) {
@@ -101,17 +114,33 @@ export function createKmsServeCommand(stopSignal: StopSignal = processStopSignal
   return {
     name: 'kms serve',
     summary: 'run the HTTP KMS: wrap/unwrap per master key, Swagger UI at /docs, Prometheus /metrics',
-    usage: `pme kms serve [--port 8001] [--host 127.0.0.1] [--config <file>] [--key-list "id: <base64>, ..."] [--open]
+    usage: `pme kms serve [--port 8001] [--host 127.0.0.1] [--config <file>] [--key-list-file <file>] [--open]
+                    [--tls-cert <pem> --tls-key <pem> [--tls-client-ca <pem>]] [--insecure-http]
   The "server" section of pme.config.json sets master keys, privileges (levels or grants), restrictWrap,
-  maxBodyBytes, or an adapter backend; see @pme/kms-server's README. Tokens may be "$env:NAME".
+  maxBodyBytes, tls, authFailureLimit, or an adapter backend; see @pme/kms-server's README. Tokens and
+  master keys may be "$env:NAME" or "$file:/path".
   --port, --host         where to listen (default 127.0.0.1:8001; --port 0 picks a free port)
-  --key-list             the master keys (or PME_KEY_LIST), over server.masterKeys
+  --key-list-file        a file holding the master keys (or PME_KEY_LIST_FILE; --key-list and
+                         PME_KEY_LIST take them as is), over server.masterKeys
+  --tls-cert, --tls-key  serve HTTPS with this certificate chain and private key (PEM files)
+  --tls-client-ca        demand client certificates signed by this CA (PEM file)
+  --insecure-http        allow plain HTTP on a host other than loopback (refused otherwise)
   --open                 no privileges: every caller may use every key (local experiments only)
+  After 20 failed authentications in a minute, a client address gets 429 until the minute is over.
   Request logs go to stderr, one line per request, without keys or tokens. Ctrl-C stops it.`,
-    examples: ['pme kms serve --config pme.config.json', 'pme kms serve --key-list "k1: <base64>" --open --port 9000'],
+    examples: [
+      'pme kms serve --config pme.config.json',
+      'pme kms serve --config pme.config.json --host 0.0.0.0 --tls-cert kms.crt --tls-key kms.key',
+      'pme kms serve --key-list-file keys.txt --open --port 9000',
+    ],
     options: {
       config: { type: 'string' },
       'key-list': { type: 'string' },
+      'key-list-file': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-client-ca': { type: 'string' },
+      'insecure-http': { type: 'boolean' },
       port: { type: 'string' },
       host: { type: 'string' },
       open: { type: 'boolean' },

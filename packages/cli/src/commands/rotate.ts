@@ -11,7 +11,7 @@ import type { Command } from './command.js'
 export const rotateCommand: Command = {
   name: 'rotate',
   summary: 're-wrap data keys with the current master key versions (key material files, or footers)',
-  usage: `pme rotate <folder|file...> [--new-key-list "id: <base64>, ..."] [--in-file-key-material]
+  usage: `pme rotate <folder|file...> [--new-key-list-file <file>] [--in-file-key-material]
             [--no-double-wrapping] [--json] [--quiet]
        pme rotate <path...> --to-config <file> [--master-key-map "old=new,..."] [--dry-run] [--json]
   A folder is rotated as parquet-java's KeyToolkit.rotateMasterKeys(folder) does: every data file
@@ -21,18 +21,19 @@ export const rotateCommand: Command = {
                                    (only their footer is rewritten)
   Hadoop .crc sidecars (Spark's local file system) of every rewritten file are rewritten too.
   With the local KMS, say which keys are which, in either spelling:
-    --key-list OLD --new-key-list NEW          as parquet-java's InMemoryKMS (key.list, new.key.list)
-    --previous-key-list OLD --key-list NEW     or --previous-key-list OLD --new-key-list NEW
-  (or PME_KEY_LIST, PME_NEW_KEY_LIST, PME_PREVIOUS_KEY_LIST). A KMS with key versions needs only
-  its configuration.
+    --key-list-file OLD --new-key-list-file NEW      as parquet-java's InMemoryKMS (key.list, new.key.list)
+    --previous-key-list-file OLD --key-list-file NEW or --previous-key-list-file OLD --new-key-list-file NEW
+  (or PME_KEY_LIST_FILE, PME_NEW_KEY_LIST_FILE, PME_PREVIOUS_KEY_LIST_FILE; --key-list, --new-key-list,
+  --previous-key-list and their PME_* variables take the lists as is). A KMS with key versions needs
+  only its configuration.
   --json                           print a JSON report of every file (ok / failed, with the error)
   --quiet                          no summary line on success
 ${migrateOptionHelp}
 ${keyOptionHelp}`,
   examples: [
-    'pme rotate squares.parquet.encrypted/ --key-list "$OLD_KEYS" --new-key-list "$NEW_KEYS"',
-    'pme rotate enc/*.parquet --previous-key-list "$OLD_KEYS" --key-list "$NEW_KEYS"',
-    'pme rotate warehouse/table/ --kms vault --kms-instance-url https://vault:8200 --access-token "$VAULT_TOKEN"',
+    'pme rotate squares.parquet.encrypted/ --key-list-file old-keys.txt --new-key-list-file new-keys.txt',
+    'pme rotate enc/*.parquet --previous-key-list-file old-keys.txt --key-list-file new-keys.txt',
+    'pme rotate warehouse/table/ --kms vault --kms-instance-url https://vault:8200 --access-token-file /run/secrets/vault-token',
     'pme rotate warehouse/ --config vault.json --to-config aws.json --master-key-map "footer=alias/footer"',
   ],
   options: {
@@ -40,6 +41,8 @@ ${keyOptionHelp}`,
     'previous-key-list': { type: 'string' },
     'new-key-list': { type: 'string' },
     'in-file-key-material': { type: 'boolean' },
+    'previous-key-list-file': { type: 'string' },
+    'new-key-list-file': { type: 'string' },
     'no-double-wrapping': { type: 'boolean' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { UsageError } from '@pme/core'
+import { resolveSecretReference, UsageError } from '@pme/core'
 import {
   CRYPTO_FACTORY_PROPERTY,
   checkCryptoFactoryClass,
@@ -19,7 +19,7 @@ export interface ConfigFile {
   readonly path: string | undefined
   /** By `section.name`. */
   readonly values: ReadonlyMap<string, FileValue>
-  /** `kms.settings`: adapter settings (region, endpoint, auth method...), passed to the adapter as strings. */
+  /** `kms.settings`: adapter settings (region, endpoint, auth method...) as strings, `$env:`/`$file:` read. */
   readonly kmsSettings: Readonly<Record<string, string>>
   /** The `server` section, for `pme kms serve` (checked by @pme/kms-server). */
   readonly server: unknown
@@ -45,10 +45,21 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
   try {
     json = JSON.parse(text)
   } catch (error) {
-    throw new UsageError(`config file ${path} is not valid JSON: ${(error as Error).message}`)
+    throw new UsageError(`config file ${path} is not valid JSON${jsonErrorPlace(text, error)}`)
   }
   if (!isObject(json)) throw new UsageError(`config file ${path} must hold a JSON object`)
   return json
+}
+
+/**
+ * Where JSON.parse stopped, as "line:column", when its message tells; the message itself is never
+ * shown, as it quotes the text (which may be a key list saved under the wrong name).
+ */
+function jsonErrorPlace(text: string, error: unknown): string {
+  const position = /at position (\d+)/.exec((error as Error).message)?.[1]
+  if (position === undefined) return ' (its contents are not shown: they may hold secrets)'
+  const before = text.slice(0, Number(position)).split('\n')
+  return ` at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`
 }
 
 function known(section: ConfigSection): string {
@@ -67,15 +78,16 @@ function hadoopOption(name: string, path: string): OptionSpec {
   return option
 }
 
-function adapterSettings(value: unknown, path: string): Record<string, string> {
+/** `kms.settings` as strings; a string may be `"$env:NAME"` or `"$file:/path"` (secrets kept out of the file). */
+function adapterSettings(value: unknown, path: string, env: NodeJS.ProcessEnv): Record<string, string> {
   if (value === undefined) return {}
   if (!isObject(value)) throw new UsageError(`${path}: kms.settings must be an object`)
   const settings: Record<string, string> = {}
   for (const [name, item] of Object.entries(value)) {
-    if (!['string', 'number', 'boolean'].includes(typeof item)) {
-      throw new UsageError(`${path}: kms.settings.${name} must be a string, number or boolean`)
-    }
-    settings[name] = String(item)
+    const where = `${path}: kms.settings.${name}`
+    if (typeof item === 'string') settings[name] = resolveSecretReference(item, where, env)
+    else if (typeof item === 'number' || typeof item === 'boolean') settings[name] = String(item)
+    else throw new UsageError(`${where} must be a string, number or boolean`)
   }
   return settings
 }
@@ -84,7 +96,7 @@ function adapterSettings(value: unknown, path: string): Record<string, string> {
  * Reads and checks `pme.config.json`. Hadoop `parquet.encryption.*` names are accepted at the top
  * level (a Spark user's properties pasted as they are) and in the sections, beside camelCase names.
  */
-export async function readConfigFile(path: string | undefined): Promise<ConfigFile> {
+export async function readConfigFile(path: string | undefined, env: NodeJS.ProcessEnv): Promise<ConfigFile> {
   const empty = { path, values: new Map(), kmsSettings: {}, server: undefined }
   if (!path) return empty
   const json = await readJson(path)
@@ -128,5 +140,5 @@ export async function readConfigFile(path: string | undefined): Promise<ConfigFi
     }
   }
   const kms = isObject(json.kms) ? json.kms : {}
-  return { path, values, kmsSettings: adapterSettings(kms.settings, path), server: json.server }
+  return { path, values, kmsSettings: adapterSettings(kms.settings, path, env), server: json.server }
 }

@@ -18,6 +18,9 @@ export interface OptionSpec {
   /** The command-line flag (without `--`); a boolean flag sets `flagSets` (default true). */
   readonly flag?: string
   readonly flagSets?: boolean
+  /** Secrets: the flag and the variable that name a file holding the value (kept off the command line). */
+  readonly fileFlag?: string
+  readonly fileEnv?: string
   readonly description: string
 }
 
@@ -58,6 +61,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'secret',
     hadoop: 'key.access.token',
     env: 'PME_ACCESS_TOKEN',
+    fileFlag: 'access-token-file',
+    fileEnv: 'PME_ACCESS_TOKEN_FILE',
     description: 'access token sent to the KMS (default "DEFAULT")',
   },
   {
@@ -67,6 +72,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'secret',
     hadoop: 'key.list',
     env: 'PME_KEY_LIST',
+    fileFlag: 'key-list-file',
+    fileEnv: 'PME_KEY_LIST_FILE',
     description:
       'master keys of the local KMS, "id: <base64>, ...", and keys of files whose key metadata is a plain key id',
   },
@@ -76,6 +83,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: 'previous-key-list',
     kind: 'secret',
     env: 'PME_PREVIOUS_KEY_LIST',
+    fileFlag: 'previous-key-list-file',
+    fileEnv: 'PME_PREVIOUS_KEY_LIST_FILE',
     description: 'for rotate with the local KMS: the master keys the files were written with',
   },
   {
@@ -85,6 +94,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'secret',
     hadoop: 'new.key.list',
     env: 'PME_NEW_KEY_LIST',
+    fileFlag: 'new-key-list-file',
+    fileEnv: 'PME_NEW_KEY_LIST_FILE',
     description: "for rotate, as parquet-java's InMemoryKMS: the new master keys; keyList then holds the old ones",
   },
   {

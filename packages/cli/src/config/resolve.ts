@@ -1,4 +1,4 @@
-import { UsageError } from '@pme/core'
+import { readSecretFile, resolveSecretReference, UsageError } from '@pme/core'
 import { type ConfigFile, optionKey } from './config-file.js'
 import { ALGORITHMS, OPTIONS, type OptionKind, type OptionSpec } from './options.js'
 
@@ -24,13 +24,13 @@ export interface ResolvedConfig {
 function asBoolean(raw: unknown, where: string): boolean {
   if (typeof raw === 'boolean') return raw
   if (typeof raw === 'string' && /^(true|false)$/i.test(raw.trim())) return raw.trim().toLowerCase() === 'true'
-  throw new UsageError(`${where} must be true or false, got ${JSON.stringify(raw)}`)
+  throw new UsageError(`${where} must be true or false`)
 }
 
 function asInteger(raw: unknown, where: string): number {
   const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : ''
   if (!/^\d+$/.test(text) || Number(text) === 0) {
-    throw new UsageError(`${where} must be a positive whole number, got ${JSON.stringify(raw)}`)
+    throw new UsageError(`${where} must be a positive whole number`)
   }
   return Number(text)
 }
@@ -47,7 +47,7 @@ function asColumnKeys(raw: unknown, where: string): SettingValue {
 }
 
 function asString(raw: unknown, where: string): string {
-  if (typeof raw !== 'string') throw new UsageError(`${where} must be a string, got ${JSON.stringify(raw)}`)
+  if (typeof raw !== 'string') throw new UsageError(`${where} must be a string`)
   return raw
 }
 
@@ -66,7 +66,7 @@ function typed(kind: OptionKind, raw: unknown, where: string): SettingValue {
     case 'algorithm': {
       const name = asString(raw, where)
       if (!(ALGORITHMS as readonly string[]).includes(name)) {
-        throw new UsageError(`${where} must be ${ALGORITHMS.join(' or ')}, got "${name}"`)
+        throw new UsageError(`${where} must be ${ALGORITHMS.join(' or ')}`)
       }
       return name
     }
@@ -77,27 +77,48 @@ function typed(kind: OptionKind, raw: unknown, where: string): SettingValue {
   }
 }
 
-/** The highest-precedence value of one option: flag, then environment, then file. Empty strings are unset. */
+/** A value and the one that names a file holding it (`--access-token`, `--access-token-file`): one at most. */
+function either(
+  value: unknown,
+  valueName: string,
+  file: unknown,
+  fileName: string | undefined,
+): { raw: unknown; origin: string } | undefined {
+  const given = (item: unknown) => item !== undefined && item !== '' && item !== false
+  if (given(value) && given(file)) throw new UsageError(`${valueName} and ${fileName} exclude each other: keep one`)
+  if (given(file)) return { raw: readSecretFile(String(file), fileName as string), origin: fileName as string }
+  return given(value) ? { raw: value, origin: valueName } : undefined
+}
+
+/**
+ * The highest-precedence value of one option: flag, then environment, then file; a secret's
+ * `--x-file` and `PME_X_FILE` stand beside `--x` and `PME_X`, and its value in the config file may be
+ * `"$env:NAME"` or `"$file:/path"`. Empty strings are unset.
+ */
 function resolveOne(
   option: OptionSpec,
   file: ConfigFile,
   env: NodeJS.ProcessEnv,
   flags: FlagValues,
 ): Setting | undefined {
-  const flag = option.flag === undefined ? undefined : flags[option.flag]
-  if (flag !== undefined && flag !== '' && flag !== false) {
-    const where = `--${option.flag}`
-    const raw = typeof flag === 'boolean' ? (option.flagSets ?? true) : flag
-    return { value: typed(option.kind, raw, where), source: 'flag', origin: where }
+  const flagOf = (name: string | undefined) => (name === undefined ? undefined : flags[name])
+  const flag = either(flagOf(option.flag), `--${option.flag}`, flagOf(option.fileFlag), `--${option.fileFlag}`)
+  if (flag) {
+    const raw = typeof flag.raw === 'boolean' ? (option.flagSets ?? true) : flag.raw
+    return { value: typed(option.kind, raw, flag.origin), source: 'flag', origin: flag.origin }
   }
-  const variable = option.env === undefined ? undefined : env[option.env]
-  if (variable !== undefined && variable !== '') {
-    return { value: typed(option.kind, variable, option.env as string), source: 'env', origin: option.env as string }
-  }
+  const envOf = (name: string | undefined) => (name === undefined ? undefined : env[name])
+  const variable = either(envOf(option.env), option.env ?? '', envOf(option.fileEnv), option.fileEnv)
+  if (variable)
+    return { value: typed(option.kind, variable.raw, variable.origin), source: 'env', origin: variable.origin }
   const found = file.values.get(optionKey(option))
   if (found === undefined || found.raw === '') return undefined
   const origin = `${file.path}: ${found.origin}`
-  return { value: typed(option.kind, found.raw, origin), source: 'file', origin }
+  const raw =
+    option.kind === 'secret' && typeof found.raw === 'string'
+      ? resolveSecretReference(found.raw, origin, env)
+      : found.raw
+  return { value: typed(option.kind, raw, origin), source: 'file', origin }
 }
 
 /** `pme.config.json` < `PME_*` variables < flags, for every option of the table. */

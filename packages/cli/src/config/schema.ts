@@ -1,3 +1,4 @@
+import type { AdapterSettingsDefinition } from '@pme/core'
 import {
   CRYPTO_FACTORY_PROPERTY,
   KEY_TOOLS_FACTORIES,
@@ -56,20 +57,44 @@ function sectionSchema(section: ConfigSection, extra: Record<string, object> = {
   }
 }
 
-/** The JSON Schema of `pme.config.json`, made from the option table (`pme config schema` prints it). */
-export function configSchema(serverSchema: object): object {
+/**
+ * `kms.settings` checked against the settings of the adapter `kms.type` names (local when absent),
+ * for every adapter installed; settings of an adapter not installed are not checked here.
+ */
+function adapterSettingsRules(adapters: ReadonlyMap<string, AdapterSettingsDefinition>): object[] {
+  return [...adapters].map(([type, definition]) => {
+    // kms.type names the adapter; absent, it is local (a `properties` rule holds when the name is absent).
+    const kmsType = { type: 'object', properties: { type: { const: type } } }
+    return {
+      if:
+        type === 'local'
+          ? { type: 'object', properties: { kms: kmsType } }
+          : { type: 'object', required: ['kms'], properties: { kms: { ...kmsType, required: ['type'] } } },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keywords
+      then: { properties: { kms: { type: 'object', properties: { settings: definition.jsonSchema() } } } },
+    }
+  })
+}
+
+/**
+ * The JSON Schema of `pme.config.json`, made from the option table and the installed adapters'
+ * settings (`pme config schema` prints it).
+ */
+export function configSchema(serverSchema: object, adapters: ReadonlyMap<string, AdapterSettingsDefinition>): object {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'pme.config.json',
     description: 'Configuration of the pme command: values yield to PME_* environment variables, which yield to flags.',
     type: 'object',
     additionalProperties: false,
+    allOf: adapterSettingsRules(adapters),
     properties: {
       $schema: { type: 'string' },
       kms: sectionSchema('kms', {
         settings: {
           type: 'object',
-          description: 'settings of the KMS adapter (see its README): region, endpoint, auth method...',
+          description:
+            'settings of the KMS adapter (see its README): region, endpoint, auth method...; any value may be "$env:NAME" or "$file:/path"',
           additionalProperties: { type: ['string', 'number', 'boolean'] },
         },
         [KMS_CLIENT_PROPERTY]: { enum: Object.keys(KMS_CLIENT_CLASSES), description: '= kms.type of the class' },

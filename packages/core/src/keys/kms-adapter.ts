@@ -1,3 +1,4 @@
+import type { AdapterSettingsDefinition } from './adapter-settings.js'
 import type { KmsClientFactory } from './kms-client.js'
 
 /**
@@ -11,5 +12,7 @@ export type KmsAdapterSettings = Readonly<Record<string, string>>
  * name: `(await import('@pme/kms-vault')).createKmsClientFactory(settings)`.
  */
 export interface KmsAdapter {
+  /** The settings the adapter takes: checked by createKmsClientFactory, listed by `pme config schema`. */
+  readonly adapterSettings: AdapterSettingsDefinition
   createKmsClientFactory(settings: KmsAdapterSettings): KmsClientFactory | Promise<KmsClientFactory>
 }

@@ -1,11 +1,12 @@
 import { PRIVILEGE_LEVELS } from '@pme/kms-local'
+import { DEFAULT_AUTH_FAILURE_LIMIT } from '../access/auth-failure-limit.js'
 import { KMS_SERVER_DEFAULTS, MAX_BODY_BYTES_RANGE } from '../options.js'
 
 const KEY_IDS = { type: 'array', items: { type: 'string', minLength: 1 } }
 const SECRET = {
   type: 'string',
   minLength: 1,
-  description: 'the value, or "$env:NAME" to read it from an environment variable',
+  description: 'the value, or "$env:NAME" (an environment variable) or "$file:/path" (a file) holding it',
 }
 const byLevel = (schema: object) => ({
   type: 'object',
@@ -35,7 +36,7 @@ const GRANTS = {
   properties: {
     grants: {
       type: 'object',
-      description: 'access token (or "$env:NAME") -> master key ids, or "*" for all',
+      description: 'access token (or "$env:NAME", "$file:/path") -> master key ids, or "*" for all',
       additionalProperties: { oneOf: [KEY_IDS, { const: '*' }] },
     },
     publicKeys: { ...KEY_IDS, description: 'master key ids every caller may use, without a token too' },
@@ -52,10 +53,36 @@ export const KMS_SERVER_CONFIG_SCHEMA = {
     host: { type: 'string', minLength: 1, default: KMS_SERVER_DEFAULTS.host },
     masterKeys: {
       ...SECRET,
-      description: 'master keys "id: <base64>, ..." (or "$env:NAME"); --key-list and PME_KEY_LIST override it',
+      description:
+        'master keys "id: <base64>, ..." (or "$env:NAME", "$file:/path"); --key-list-file and PME_KEY_LIST_FILE override it',
     },
     privileges: { oneOf: [LEVELS, GRANTS, { const: 'open' }] },
     restrictWrap: { type: 'boolean', default: false, description: 'check wrap as well as unwrap' },
+    tls: {
+      type: 'object',
+      description: 'serve HTTPS (--tls-cert, --tls-key, --tls-client-ca): PEM file paths',
+      required: ['cert', 'key'],
+      additionalProperties: false,
+      properties: {
+        cert: { type: 'string', minLength: 1, description: 'certificate chain (PEM)' },
+        key: { type: 'string', minLength: 1, description: 'its private key (PEM)' },
+        clientCa: { type: 'string', minLength: 1, description: 'CA of the client certificates to demand (PEM)' },
+      },
+    },
+    authFailureLimit: {
+      type: 'object',
+      description: 'failed authentications (401) per client address before 429 with Retry-After',
+      additionalProperties: false,
+      properties: {
+        maxFailures: { type: 'integer', minimum: 1, default: DEFAULT_AUTH_FAILURE_LIMIT.maxFailures },
+        windowSeconds: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 86400,
+          default: DEFAULT_AUTH_FAILURE_LIMIT.windowMs / 1000,
+        },
+      },
+    },
     maxBodyBytes: {
       type: 'integer',
       minimum: MAX_BODY_BYTES_RANGE[0],

@@ -1,25 +1,16 @@
-import { UsageError } from '@pme/core'
-
-/** A value written `"$env:NAME"` in the configuration is read from the environment variable NAME. */
-const ENV_REFERENCE = /^\$env:([A-Za-z_][A-Za-z0-9_]*)$/
+import { resolveSecretReference, UsageError } from '@pme/core'
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /**
- * A secret (token, key list) as configured: literally, or `"$env:NAME"`. An unset or empty variable
- * is an error naming the variable and the option: never a silently empty token.
+ * A secret (token, key list) as configured: literally, `"$env:NAME"` or `"$file:/path"`. An unset
+ * variable or an unreadable or empty file is an error naming it and the option: never an empty token.
  */
 export function secretValue(raw: unknown, where: string, env: NodeJS.ProcessEnv): string {
   if (typeof raw !== 'string') throw new UsageError(`${where} must be a string`)
-  const reference = ENV_REFERENCE.exec(raw)
-  if (!reference?.[1]) return raw
-  const value = env[reference[1]]
-  if (value === undefined || value === '') {
-    throw new UsageError(`${where} is read from the environment variable ${reference[1]}, which is not set`)
-  }
-  return value
+  return resolveSecretReference(raw, where, env)
 }
 
 /** Refuses names a section does not know: a misspelt option must not be ignored. */
@@ -31,7 +22,7 @@ export function checkNames(section: Record<string, unknown>, known: readonly str
 
 export function integerIn(raw: unknown, where: string, min: number, max: number): number {
   if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < min || raw > max) {
-    throw new UsageError(`${where} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`)
+    throw new UsageError(`${where} must be a whole number from ${min} to ${max}`)
   }
   return raw
 }

@@ -5,6 +5,7 @@ import { KMS_SERVER_DEFAULTS, type KmsServerOptions, MAX_BODY_BYTES_RANGE } from
 import type { RequestLogger } from '../request-log.js'
 import { checkNames, integerIn, isObject, secretValue } from './config-values.js'
 import { policyKeyIds, privilegesPolicy } from './privileges-config.js'
+import { authFailureLimitSection, tlsSection } from './tls-config.js'
 
 /** The `server` section checked: where to listen, and the server's options. */
 export interface KmsServerSettings {
@@ -21,9 +22,21 @@ export interface KmsServerSettingsContext {
   /** The adapter `server.backend` names, loaded by the caller (see backendSection). */
   readonly backend?: AdapterBackend | undefined
   readonly log?: RequestLogger
+  /** Allow plain HTTP beyond loopback (the CLI's --insecure-http). */
+  readonly insecureHttp?: boolean
 }
 
-const NAMES = ['port', 'host', 'masterKeys', 'privileges', 'restrictWrap', 'maxBodyBytes', 'backend']
+const NAMES = [
+  'port',
+  'host',
+  'masterKeys',
+  'privileges',
+  'restrictWrap',
+  'maxBodyBytes',
+  'backend',
+  'tls',
+  'authFailureLimit',
+]
 
 function localBackend(raw: unknown, context: KmsServerSettingsContext, env: NodeJS.ProcessEnv): LocalKms {
   const keyList = context.masterKeys || (raw === undefined ? undefined : secretValue(raw, 'server.masterKeys', env))
@@ -82,6 +95,17 @@ export function kmsServerSettings(section: unknown, context: KmsServerSettingsCo
   return {
     port: integerIn(port, 'server.port', 0, 65535),
     host,
-    options: { backend, access, maxBodyBytes, ...(context.log ? { log: context.log } : {}) },
+    options: {
+      backend,
+      access,
+      maxBodyBytes,
+      authFailureLimit: authFailureLimitSection(server.authFailureLimit),
+      ...optional({ tls: tlsSection(server.tls), log: context.log, insecureHttp: context.insecureHttp }),
+    },
   }
+}
+
+/** The entries whose value is defined (exactOptionalPropertyTypes: no `key: undefined`). */
+function optional<T extends Record<string, unknown>>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>
 }

@@ -7,6 +7,7 @@ export type ApiErrorCode =
   | 'token_required'
   | 'unknown_token'
   | 'access_denied'
+  | 'too_many_failures'
   | 'backend_access_denied'
   | 'key_not_found'
   | 'not_found'
