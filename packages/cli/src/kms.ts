@@ -61,6 +61,9 @@ export function kmsOf(config: ResolvedConfig) {
   return { type: value('kms.type') ?? 'local', connection, settings }
 }
 
+/** The CryptoFactories of the command running now: closed when it ends (closeKmsSetups). */
+const openFactories = new Set<CryptoFactory>()
+
 /**
  * The CryptoFactory of the configured backend, or undefined when the local KMS has no master keys
  * (then only files whose key metadata are plain key ids can be opened, from the key list).
@@ -69,10 +72,21 @@ export async function kmsSetup(config: ResolvedConfig): Promise<KmsSetup | undef
   const { type, connection, settings } = kmsOf(config)
   if (type === 'local' && !settings.keyList) return undefined
   const adapter = await loadAdapter(type)
-  const factory = await adapter.createKmsClientFactory(settings)
+  const factory = new CryptoFactory(await adapter.createKmsClientFactory(settings))
+  openFactories.add(factory)
   return {
-    factory: new CryptoFactory(factory),
+    factory,
     connection,
     cacheLifetimeSeconds: settingValue<number>(config, 'kms.cacheLifetimeSeconds'),
   }
+}
+
+/**
+ * Closes the KMS clients of every CryptoFactory the command made (SDK clients, gRPC channels), so
+ * the process exits as soon as the command is done, not when idle sockets time out.
+ */
+export async function closeKmsSetups(): Promise<void> {
+  const factories = [...openFactories]
+  openFactories.clear()
+  await Promise.all(factories.map((factory) => factory.close()))
 }
