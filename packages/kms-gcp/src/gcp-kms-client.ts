@@ -39,10 +39,11 @@ export interface CallOptions {
   otherArgs?: { headers: Record<string, string> }
 }
 
-/** What GcpKmsClient needs of the SDK client: `encrypt` and `decrypt`. A stub in unit tests. */
+/** What GcpKmsClient needs of the SDK client: `encrypt` and `decrypt` (and `close`). A stub in unit tests. */
 export interface KmsService {
   encrypt(request: EncryptRequest, options: CallOptions): Promise<[EncryptResponse, ...unknown[]]>
   decrypt(request: DecryptRequest, options: CallOptions): Promise<[DecryptResponse, ...unknown[]]>
+  close?(): Promise<void>
 }
 
 export interface GcpKmsClientOptions {
@@ -148,6 +149,11 @@ export class GcpKmsClient implements KmsClient {
       if (int64(out.plaintextCrc32c) !== crc32c(plaintext)) throw new ChecksumMismatch('plaintextCrc32c does not match')
       return plaintext
     })
+  }
+
+  /** Closes the SDK client's gRPC channel, so the process can exit. */
+  async close(): Promise<void> {
+    await this.#kms.close?.()
   }
 
   /** One KMS call with bounded retries and jitter (core's withRetry); failures mapped to typed errors. */
