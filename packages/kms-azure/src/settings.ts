@@ -28,6 +28,11 @@ export interface AzureKmsSettings {
   readonly managedIdentityClientId: string | undefined
   /** Skip the SDK's check that the challenge's resource matches the vault's domain (emulators only). */
   readonly disableChallengeResourceVerification: boolean
+  /**
+   * Wrap here with the key's public part (RSA keys) instead of calling Key Vault's wrapKey: no wrap
+   * round trip, but Key Vault records only the key read, not the wraps (default false: wrap in Key Vault).
+   */
+  readonly localWrap: boolean
   /** Attempts in all, the first included, for transient failures (default 4). */
   readonly retryAttempts: number
   readonly retryBaseDelayMs: number
@@ -58,6 +63,13 @@ export function checkVaultUrl(value: string, what: string): string {
   return value.replace(/\/+$/, '')
 }
 
+function localWrap(settings: KmsAdapterSettings, algorithm: WrapAlgorithm): boolean {
+  const local = boolean(settings, 'localWrap')
+  if (local && algorithm === 'A256KW')
+    throw new UsageError('azure KMS setting localWrap needs an RSA algorithm (A256KW keys never leave the HSM)')
+  return local
+}
+
 export function parseSettings(settings: KmsAdapterSettings): AzureKmsSettings {
   const algorithm = (settings.algorithm || 'RSA-OAEP-256') as WrapAlgorithm
   if (!WRAP_ALGORITHMS.includes(algorithm))
@@ -72,6 +84,7 @@ export function parseSettings(settings: KmsAdapterSettings): AzureKmsSettings {
     tenantId: settings.tenantId || undefined,
     managedIdentityClientId: settings.managedIdentityClientId || undefined,
     disableChallengeResourceVerification: boolean(settings, 'disableChallengeResourceVerification'),
+    localWrap: localWrap(settings, algorithm),
     retryAttempts: integerSetting(settings, 'retryAttempts', {
       adapter: 'azure KMS',
       fallback: DEFAULT_RETRY_ATTEMPTS,
