@@ -5,9 +5,9 @@
 #
 # localstack-core 2026.3.0 needs Python 3.13 (3.11 fails on import with a SyntaxError). The
 # interpreter is PME_LOCALSTACK_PYTHON, else pyenv's newest 3.13.x (`pyenv root`/versions/3.13.*),
-# else python3.13 on PATH; without one this fails, saying how to get one. The other pins keep
-# LocalStack's dependencies at versions that work together (newer cbor2, pyOpenSSL and
-# cryptography break its start).
+# else python3.13 on PATH; without one this fails, saying how to get one. The [base-runtime] extra
+# is what its server needs (rolo, hypercorn, boto3...); the other pins keep LocalStack's
+# dependencies at versions that work together (newer cbor2, pyOpenSSL and cryptography break its start).
 # Env overrides: PME_LOCALSTACK_PYTHON, PME_LOCALSTACK_DIR (default <repo root>/.cache/localstack-2026.3.0).
 # On success prints exactly one line.
 set -euo pipefail
@@ -16,7 +16,7 @@ repo_root="$(cd "$script_dir/../.." && pwd)"
 source "$script_dir/pinned-venv.sh"
 
 PINNED=(
-  "localstack-core==2026.3.0"
+  "localstack-core[base-runtime]==2026.3.0"
   "cbor2==5.9.0"
   "pyOpenSSL==24.3.0"
   "cryptography==44.0.3"

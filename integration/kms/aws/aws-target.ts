@@ -15,12 +15,16 @@ export interface AwsTarget {
   readonly description: string
   /** Master keys to hand out instead of creating them (external mode, PME_IT_AWS_KEY_ARNS). */
   readonly keyPool: string[]
-  /** A principal refused for every key, or a reason why there is none. */
+  /** A principal refused for every key. */
   deniedPrincipal(): Promise<Principal>
+  /** Why no principal can be refused (an emulator that enforces no IAM), if so. */
+  readonly cannotDeny?: string
+  /** false: the KMS has no ListKeyRotations to confirm a rotation with (LocalStack). */
+  readonly listsRotations?: boolean
   stop(): Promise<void>
 }
 
-const EMULATOR_REGION = 'us-east-1'
+export const EMULATOR_REGION = 'us-east-1'
 /** moto accepts any key while IAM auth is off; these only set up the IAM users. */
 const BOOTSTRAP: Principal = { accessKeyId: 'pme-it-bootstrap', secretAccessKey: 'pme-it-bootstrap' }
 
@@ -72,7 +76,7 @@ function externalPrincipal(prefix: string): Principal | undefined {
 }
 
 /** A real account (or any AWS KMS endpoint): everything from PME_IT_AWS_* and the default chain. */
-function externalTarget(): AwsTarget {
+export function externalTarget(): AwsTarget {
   const region = required('PME_IT_AWS_REGION')
   const endpoint = process.env.PME_IT_AWS_ENDPOINT || undefined
   const user = externalPrincipal('PME_IT_AWS_') ?? {}
