@@ -18,9 +18,12 @@ export const backend: KmsBackend = {
       throw new Error(`localstack backend: ${localstackEnvScript} failed: ${run.error?.message ?? run.stderr.trim()}`)
     console.log(`[kms] ${run.stdout.trim()}`)
   },
-  skipReason: (mode) =>
-    mode === 'external'
-      ? 'a LocalStack you run yourself is the aws backend in external mode: PME_IT_BACKENDS=aws PME_IT_AWS_ENDPOINT=<its URL>'
-      : undefined,
+  skipReason(mode) {
+    if (mode === 'external')
+      return 'a LocalStack you run yourself is the aws backend in external mode: PME_IT_BACKENDS=aws PME_IT_AWS_ENDPOINT=<its URL>'
+    if (process.env.PME_IT_ONCE === 'skip')
+      return 'PME_IT_ONCE=skip: LocalStack (another engine, slow to install and start) runs once per CI, on the Node 20 pass'
+    return undefined
+  },
   start: (mode) => AwsRunningBackend.start(mode, 'localstack', localstackTarget),
 }
