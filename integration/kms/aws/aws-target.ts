@@ -19,7 +19,7 @@ export interface AwsTarget {
   deniedPrincipal(): Promise<Principal>
   /** Why no principal can be refused (an emulator that enforces no IAM), if so. */
   readonly cannotDeny?: string
-  /** false: the KMS has no ListKeyRotations to confirm a rotation with (LocalStack). */
+  /** True: confirm each rotation with ListKeyRotations (moto, which keeps the same key material). */
   readonly listsRotations?: boolean
   stop(): Promise<void>
 }
@@ -51,6 +51,7 @@ async function emulatorTarget(server: MotoServer): Promise<AwsTarget> {
       ephemeral: true,
       description: server.description,
       keyPool: [],
+      listsRotations: true,
       // moto evaluates KMS calls against Resource "*", so per-key policies cannot be told apart:
       // the denied principal is a user whose only permission is kms:DescribeKey.
       deniedPrincipal: () => admin.createUser('pme-it-denied', userPolicy(['kms:DescribeKey'])),
@@ -93,6 +94,8 @@ export function externalTarget(): AwsTarget {
     ephemeral: false,
     description: `AWS KMS in ${region}${endpoint ? ` at ${endpoint}` : ''}`,
     keyPool,
+    // An endpoint whose KMS enforces no IAM (LocalStack): the access-denied test is skipped with this reason.
+    cannotDeny: process.env.PME_IT_AWS_CANNOT_DENY || undefined,
     deniedPrincipal: async () => {
       const denied = externalPrincipal('PME_IT_AWS_DENIED_')
       if (!denied)

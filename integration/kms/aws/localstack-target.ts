@@ -24,7 +24,6 @@ export async function localstackTarget(mode: ItMode): Promise<AwsTarget> {
     description: server.description,
     keyPool: [],
     cannotDeny: LOCALSTACK_CANNOT_DENY,
-    listsRotations: false,
     deniedPrincipal: () => Promise.reject(new Error(LOCALSTACK_CANNOT_DENY)),
     stop: async () => {
       admin.destroy()

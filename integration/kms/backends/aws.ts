@@ -56,12 +56,13 @@ export class AwsRunningBackend implements RunningBackend {
   /**
    * RotateKeyOnDemand: AWS makes new key material current under the same key id and keeps the old
    * material for decryption. moto 5.2 accepts the call and lists the rotation (ListKeyRotations)
-   * but keeps the same material, so against moto this checks the API path, not new material.
-   * LocalStack rotates the material but has no ListKeyRotations ("not yet emulated").
+   * but keeps the same material, so against moto this checks the API path, not new material, and
+   * confirms with ListKeyRotations that moto recorded it. LocalStack rotates the material but has no
+   * ListKeyRotations ("not yet emulated"); AWS's own answer to RotateKeyOnDemand is enough.
    */
   async rotateMasterKey(masterKeyId: string): Promise<void> {
     await this.target.admin.rotateKey(masterKeyId)
-    if (this.target.listsRotations === false) return
+    if (!this.target.listsRotations) return
     const rotations = await this.target.admin.rotationCount(masterKeyId)
     if (rotations < 1) throw new Error(`RotateKeyOnDemand on ${masterKeyId} left no rotation listed`)
   }
