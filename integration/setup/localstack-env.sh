@@ -10,6 +10,8 @@
 # dependencies at versions that work together (newer cbor2, pyOpenSSL and cryptography break its start).
 # Env overrides: PME_LOCALSTACK_PYTHON, PME_LOCALSTACK_DIR (default <repo root>/.cache/localstack-2026.3.0).
 # On success prints exactly one line.
+#   localstack-env.sh --pins     prints the pins (build-images.sh installs the same in its image)
+#   localstack-env.sh --python   prints the Python 3.13 it uses (the image copies it)
 set -euo pipefail
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$script_dir/../.." && pwd)"
@@ -45,6 +47,14 @@ if [ -z "$python" ] || ! "$python" -c 'import sys; sys.exit(0 if sys.version_inf
   pinned_venv_fail localstack-env.sh "no Python 3.13 found (localstack-core 2026.3.0 needs it; tried PME_LOCALSTACK_PYTHON, \
 pyenv's versions/3.13.*, python3.13 on PATH${python:+; $python is not 3.13}). Get one with 'pyenv install 3.13' or \
 'apt-get install python3.13 python3.13-venv' (Debian 13 / Ubuntu 24.04), or point PME_LOCALSTACK_PYTHON at it"
+fi
+if [ "${1:-}" = --pins ]; then
+  echo "${PINNED[*]}"
+  exit 0
+fi
+if [ "${1:-}" = --python ]; then
+  echo "$python"
+  exit 0
 fi
 server_check='"$venv_dir/bin/python" -c "import localstack.runtime.main" >/dev/null 2>&1'
 PME_PYTHON="$python" pinned_venv localstack-env.sh "$venv_dir" "$server_check" "${PINNED[@]}"

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { LocalstackContainer } from '@testcontainers/localstack'
+import { Wait } from 'testcontainers'
 import { repoRoot } from '../../setup/paths.js'
 import { startEmulator } from '../child-processes.js'
-import { freePort } from '../ports.js'
+import { startContainer } from '../containers.js'
+import { freePort, waitUntil } from '../ports.js'
 import type { MotoServer } from './moto-server.js'
 
 /** Where setup/localstack-env.sh puts LocalStack's venv (same default and override). */
@@ -11,6 +13,9 @@ export const localstackDir = process.env.PME_LOCALSTACK_DIR
   ? path.resolve(repoRoot, process.env.PME_LOCALSTACK_DIR)
   : path.join(repoRoot, '.cache', 'localstack-2026.3.0')
 export const localstackEnvScript = path.join(repoRoot, 'integration', 'setup', 'localstack-env.sh')
+
+/** LocalStack's gateway port in its image (LocalstackContainer exposes it). */
+const LOCALSTACK_PORT = 4566
 
 /** docker mode image: the last public LocalStack image that starts without an auth token. */
 export const DEFAULT_LOCALSTACK_IMAGE = 'localstack/localstack:4.14.0'
@@ -67,17 +72,20 @@ export async function startLocalstackProcess(): Promise<MotoServer> {
 
 /**
  * LocalStack in a container through @testcontainers/localstack (PME_IT_LOCALSTACK_IMAGE, default
- * the public image), published on loopback; ready when its KMS runs.
+ * the public image), started like every emulator container (loopback port, run label, log tail);
+ * ready when it logs "Ready" (the module's wait strategy) and its KMS runs.
  */
 export async function startLocalstackContainer(): Promise<MotoServer> {
   const image = process.env.PME_IT_LOCALSTACK_IMAGE || DEFAULT_LOCALSTACK_IMAGE
-  const container = await new LocalstackContainer(image).withEnvironment(LOCALSTACK_ENV).start()
-  const endpoint = container.getConnectionUri()
-  return {
-    endpoint,
-    description: `container ${image} at ${endpoint}`,
-    stop: async () => {
-      await container.stop({ remove: true, removeVolumes: true })
-    },
-  }
+  const container = await startContainer({
+    image,
+    port: LOCALSTACK_PORT,
+    env: LOCALSTACK_ENV,
+    wait: Wait.forLogMessage('Ready', 1),
+    startupTimeoutMs: 120_000,
+    create: (name) => new LocalstackContainer(name),
+  })
+  const endpoint = `http://${container.host}:${container.port}`
+  await waitUntil(`LocalStack KMS at ${endpoint}`, () => kmsRunning(endpoint).catch(() => false), 30_000)
+  return { endpoint, description: `container ${image} at ${endpoint}`, stop: () => container.stop() }
 }
