@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CI: the KMS contract and end-to-end suites in `external` mode, the code path of a user with a real
 # account, through the same variables such a user sets: vault against an OpenBao dev server
-# (PME_IT_VAULT_*) and aws against LocalStack (PME_IT_AWS_*, the endpoint in PME_IT_AWS_ENDPOINT),
-# both started here on free loopback ports and stopped at the end. Needs a built workspace and
+# (PME_IT_VAULT_*), aws against LocalStack (PME_IT_AWS_*, the endpoint in PME_IT_AWS_ENDPOINT) and gcp
+# against this repo's FAKE Cloud KMS (PME_IT_GCP_*: a key ring made beforehand, bearer tokens), all
+# started here on free loopback ports and stopped at the end. Needs a built workspace and
 # Python 3.13 for LocalStack (setup/localstack-env.sh). Prints per backend what passed (Vitest JSON
 # report, setup/kms-suite-counts.mjs) and exits non-zero on any failure or unexpected skip.
 set -euo pipefail
@@ -65,21 +66,35 @@ localstack_url="http://127.0.0.1:$localstack_port"
 pids+=($!)
 kms_running() { curl -sf "$localstack_url/_localstack/health" | grep -q '"kms": "running"'; }
 wait_for LocalStack "$work/localstack.log" kms_running
-echo "external-suites.sh: OpenBao at $vault_addr, LocalStack at $localstack_url, ready in $((SECONDS - started)) s"
+gcp_port="$(free_port)"
+gcp_endpoint="http://127.0.0.1:$gcp_port"
+gcp_user_token="pme-it-user-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
+gcp_denied_token="pme-it-denied-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
+gcp_user='serviceAccount:pme-it-user@pme-it.iam.gserviceaccount.com'
+gcp_principals="{\"$gcp_user_token\":\"$gcp_user\",\"$gcp_denied_token\":\"serviceAccount:pme-it-denied@pme-it.iam.gserviceaccount.com\"}"
+(cd "$work" && PME_FAKE_GCP_PRINCIPALS="$gcp_principals" exec node "$repo_root/integration/kms/gcp/fake-kms-server.mjs" \
+  --grpc-listen-addr "127.0.0.1:$gcp_port" >"$work/gcp-fake.log" 2>&1) &
+pids+=($!)
+wait_for "the Cloud KMS fake" "$work/gcp-fake.log" grep -q 'listening on' "$work/gcp-fake.log"
+gcp_key_ring="$(cd "$repo_root/integration" && node setup/gcp-fake-key-ring.mjs "$gcp_endpoint" "$gcp_user")"
+echo "external-suites.sh: OpenBao at $vault_addr, LocalStack at $localstack_url, Cloud KMS fake at $gcp_endpoint," \
+  "ready in $((SECONDS - started)) s"
 
 status=0
 begun=$SECONDS
 (
   cd "$repo_root/integration" &&
-    PME_IT_MODE=external PME_IT_BACKENDS=vault,aws \
+    PME_IT_MODE=external PME_IT_BACKENDS=vault,aws,gcp \
       PME_IT_VAULT_ADDR="$vault_addr" PME_IT_VAULT_TOKEN="$vault_token" \
       PME_IT_AWS_REGION=us-east-1 PME_IT_AWS_ENDPOINT="$localstack_url" \
       PME_IT_AWS_ACCESS_KEY_ID=test PME_IT_AWS_SECRET_ACCESS_KEY=test \
       PME_IT_AWS_CANNOT_DENY='LocalStack community edition enforces no IAM' \
+      PME_IT_GCP_KEY_RING="$gcp_key_ring" PME_IT_GCP_ENDPOINT="$gcp_endpoint" \
+      PME_IT_GCP_ACCESS_TOKEN="$gcp_user_token" PME_IT_GCP_DENIED_ACCESS_TOKEN="$gcp_denied_token" \
       pnpm exec vitest run kms/contract.test.ts kms/e2e.test.ts \
       --reporter=default --reporter=json --outputFile.json="$out/external.json"
 ) 2>&1 | tee "$out/external.log" || status=1
 echo "external-suites.sh: external mode took $((SECONDS - begun)) s"
-PME_IT_BACKENDS=vault,aws node "$script_dir/kms-suite-counts.mjs" "$out/external.json" || status=1
+PME_IT_BACKENDS=vault,aws,gcp node "$script_dir/kms-suite-counts.mjs" "$out/external.json" || status=1
 echo "external-suites.sh: done in $((SECONDS - started)) s"
 exit "$status"
