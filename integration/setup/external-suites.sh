@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # CI: the KMS contract and end-to-end suites in `external` mode, the code path of a user with a real
 # account, through the same variables such a user sets: vault against an OpenBao dev server
-# (PME_IT_VAULT_*), aws against LocalStack (PME_IT_AWS_*, the endpoint in PME_IT_AWS_ENDPOINT) and gcp
-# against this repo's FAKE Cloud KMS (PME_IT_GCP_*: a key ring made beforehand, bearer tokens), all
-# started here on free loopback ports and stopped at the end. Needs a built workspace and
+# (PME_IT_VAULT_*), aws against LocalStack (PME_IT_AWS_*, the endpoint in PME_IT_AWS_ENDPOINT), gcp
+# against this repo's FAKE Cloud KMS (PME_IT_GCP_*: a key ring made beforehand, bearer tokens) and ibm
+# against its FAKE Key Protect (PME_IT_IBM_*: instance, IAM token URL, API keys), all started here on
+# free loopback ports and stopped at the end. Needs a built workspace and
 # Python 3.13 for LocalStack (setup/localstack-env.sh). Prints per backend what passed (Vitest JSON
 # report, setup/kms-suite-counts.mjs) and exits non-zero on any failure or unexpected skip.
 set -euo pipefail
@@ -77,24 +78,43 @@ gcp_principals="{\"$gcp_user_token\":\"$gcp_user\",\"$gcp_denied_token\":\"servi
 pids+=($!)
 wait_for "the Cloud KMS fake" "$work/gcp-fake.log" grep -q 'listening on' "$work/gcp-fake.log"
 gcp_key_ring="$(cd "$repo_root/integration" && node setup/gcp-fake-key-ring.mjs "$gcp_endpoint" "$gcp_user")"
+# The Key Protect fake's entry point, compiled as build-images.sh compiles it for its image.
+ibm_port="$(free_port)"
+ibm_url="http://127.0.0.1:$ibm_port"
+ibm_instance="$(python3 -c 'import uuid; print(uuid.uuid4())')"
+ibm_user_key="$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
+ibm_denied_key="$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
+kms_src="$repo_root/integration/kms"
+"$repo_root/node_modules/.bin/tsc" --outDir "$work/ibm-fake" --rootDir "$kms_src" --module nodenext \
+  --moduleResolution nodenext --target es2022 --types node --strict --skipLibCheck \
+  "$kms_src/fake-main.ts" "$kms_src/ports.ts" "$kms_src/ibm/fake-key-protect.ts" "$kms_src/ibm/fake-key-protect-main.ts"
+printf '{ "private": true, "type": "module" }\n' >"$work/ibm-fake/package.json"
+ibm_keys="{\"$ibm_user_key\":{\"role\":\"Writer\"},\"$ibm_denied_key\":{\"role\":\"Reader\",\"keys\":[\"00000000-0000-4000-8000-000000000000\"]}}"
+(cd "$work" && PME_FAKE_KP_PORT="$ibm_port" PME_FAKE_KP_INSTANCE_ID="$ibm_instance" PME_FAKE_KP_API_KEYS="$ibm_keys" \
+  exec node "$work/ibm-fake/ibm/fake-key-protect-main.js" >"$work/ibm-fake.log" 2>&1) &
+pids+=($!)
+wait_for "the Key Protect fake" "$work/ibm-fake.log" grep -q 'listening on' "$work/ibm-fake.log"
 echo "external-suites.sh: OpenBao at $vault_addr, LocalStack at $localstack_url, Cloud KMS fake at $gcp_endpoint," \
-  "ready in $((SECONDS - started)) s"
+  "Key Protect fake at $ibm_url, ready in $((SECONDS - started)) s"
 
 status=0
 begun=$SECONDS
 (
   cd "$repo_root/integration" &&
-    PME_IT_MODE=external PME_IT_BACKENDS=vault,aws,gcp \
+    PME_IT_MODE=external PME_IT_BACKENDS=vault,aws,gcp,ibm \
       PME_IT_VAULT_ADDR="$vault_addr" PME_IT_VAULT_TOKEN="$vault_token" \
       PME_IT_AWS_REGION=us-east-1 PME_IT_AWS_ENDPOINT="$localstack_url" \
       PME_IT_AWS_ACCESS_KEY_ID=test PME_IT_AWS_SECRET_ACCESS_KEY=test \
       PME_IT_AWS_CANNOT_DENY='LocalStack community edition enforces no IAM' \
       PME_IT_GCP_KEY_RING="$gcp_key_ring" PME_IT_GCP_ENDPOINT="$gcp_endpoint" \
       PME_IT_GCP_ACCESS_TOKEN="$gcp_user_token" PME_IT_GCP_DENIED_ACCESS_TOKEN="$gcp_denied_token" \
+      PME_IT_IBM_INSTANCE_URL="$ibm_url" PME_IT_IBM_INSTANCE_ID="$ibm_instance" \
+      PME_IT_IBM_IAM_URL="$ibm_url/identity/token" PME_IT_IBM_API_KEY="$ibm_user_key" \
+      PME_IT_IBM_DENIED_API_KEY="$ibm_denied_key" \
       pnpm exec vitest run kms/contract.test.ts kms/e2e.test.ts \
       --reporter=default --reporter=json --outputFile.json="$out/external.json"
 ) 2>&1 | tee "$out/external.log" || status=1
 echo "external-suites.sh: external mode took $((SECONDS - begun)) s"
-PME_IT_BACKENDS=vault,aws,gcp node "$script_dir/kms-suite-counts.mjs" "$out/external.json" || status=1
+PME_IT_BACKENDS=vault,aws,gcp,ibm node "$script_dir/kms-suite-counts.mjs" "$out/external.json" || status=1
 echo "external-suites.sh: done in $((SECONDS - started)) s"
 exit "$status"
