@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
+import { KmsAccessDeniedError } from '@pme/core'
 import { describe, expect, it } from 'vitest'
 import { type AzureRunningBackend, backend } from './backends/azure.js'
 import { itMode, modeSkipReason, selectedBackends } from './registry.js'
-import { clientFor, useBackend } from './suite-backend.js'
+import { clientFor, rejection, useBackend } from './suite-backend.js'
 
 /*
  * Azure Key Vault specifics, verified against the FAKE Key Vault (integration/kms/azure/fake-key-vault.ts,
@@ -17,6 +18,8 @@ const skip = !selected || mode !== 'process' || Boolean(process.env.PME_LOWKEY_V
 describe.skipIf(skip)('Azure Key Vault specifics (verified against the FAKE Key Vault)', () => {
   const running = useBackend(backend, mode, 'azure') as () => AzureRunningBackend
   const token = () => running().access.connection.keyAccessToken ?? ''
+  /** The fake's administrator (every key permission): the suites' principal may not read keys. */
+  const admin = async () => (await running().target.adminCredential.getToken(''))?.token ?? ''
   const call = (path: string, init: { method?: string; body?: unknown; token?: string } = {}) =>
     fetch(`${running().baseUrl}${path}`, {
       method: init.method ?? 'GET',
@@ -27,14 +30,34 @@ describe.skipIf(skip)('Azure Key Vault specifics (verified against the FAKE Key 
       ...(init.body ? { body: JSON.stringify(init.body) } : {}),
     })
 
-  it('RSA-OAEP (SHA-1): the SDK wraps locally with the public key, the fake unwraps', async () => {
-    const access = { ...running().access, settings: { ...running().access.settings, algorithm: 'RSA-OAEP' } }
-    const client = await clientFor(running(), access)
-    const masterKey = await running().createMasterKey()
-    const key = randomBytes(32)
-    const wrapped = await client.wrapKey(key, masterKey)
-    expect(JSON.parse(wrapped).alg).toBe('RSA-OAEP')
-    expect(Buffer.from(await client.unwrapKey(wrapped, masterKey))).toEqual(key)
+  it('RSA-OAEP (SHA-1) and RSA-OAEP-256 wrap in Key Vault with wrapKey and unwrapKey only (no keys/get)', async () => {
+    for (const algorithm of ['RSA-OAEP', 'RSA-OAEP-256']) {
+      const access = { ...running().access, settings: { ...running().access.settings, algorithm } }
+      const client = await clientFor(running(), access)
+      const masterKey = await running().createMasterKey()
+      const key = randomBytes(32)
+      const wrapped = await client.wrapKey(key, masterKey)
+      expect(JSON.parse(wrapped).alg).toBe(algorithm)
+      expect(Buffer.from(await client.unwrapKey(wrapped, masterKey))).toEqual(key)
+    }
+    const user = await call(`/keys/${await running().createMasterKey()}?api-version=7.4`, { token: token() })
+    expect(user.status).toBe(403) // the suites' principal may not read keys
+  })
+
+  it('localWrap: wraps with the public key (keys/get), so a principal without wrapKey can wrap; the fake unwraps', async () => {
+    const reader = { ...running().access.connection, keyAccessToken: running().target.readerToken ?? '' }
+    for (const algorithm of ['RSA-OAEP', 'RSA-OAEP-256']) {
+      const settings = { ...running().access.settings, algorithm }
+      const masterKey = await running().createMasterKey()
+      const key = randomBytes(32)
+      const inVault = await clientFor(running(), { connection: reader, settings })
+      expect(await rejection(inVault.wrapKey(key, masterKey))).toBeInstanceOf(KmsAccessDeniedError)
+      const local = await clientFor(running(), { connection: reader, settings: { ...settings, localWrap: 'true' } })
+      const wrapped = await local.wrapKey(key, masterKey)
+      expect(JSON.parse(wrapped).alg).toBe(algorithm)
+      const user = await clientFor(running(), running().access)
+      expect(Buffer.from(await user.unwrapKey(wrapped, masterKey))).toEqual(key)
+    }
   })
 
   it('answers a request without a token with the bearer challenge', async () => {
@@ -46,10 +69,10 @@ describe.skipIf(skip)('Azure Key Vault specifics (verified against the FAKE Key 
   })
 
   it('answers Key Vault error bodies: KeyNotFound 404, BadParameter 400 (no api-version), Unauthorized 401', async () => {
-    const missing = await call('/keys/pme-it-missing?api-version=7.4', { token: token() })
+    const missing = await call('/keys/pme-it-missing?api-version=7.4', { token: await admin() })
     expect(missing.status).toBe(404)
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('KeyNotFound')
-    const noVersion = await call('/keys/pme-it-missing', { token: token() })
+    const noVersion = await call('/keys/pme-it-missing', { token: await admin() })
     expect(noVersion.status).toBe(400)
     expect(((await noVersion.json()) as { error: { code: string } }).error.code).toBe('BadParameter')
     const unknown = await call('/keys/pme-it-missing?api-version=7.4', { token: 'not-a-token' })
@@ -66,11 +89,12 @@ describe.skipIf(skip)('Azure Key Vault specifics (verified against the FAKE Key 
 
   it('wraps with a named version (RSA-OAEP-256) and a ciphertext of another version does not unwrap (400)', async () => {
     const masterKey = await running().createMasterKey()
-    const first = (await (await call(`/keys/${masterKey}?api-version=7.4`, { token: token() })).json()) as {
+    const adminToken = await admin()
+    const first = (await (await call(`/keys/${masterKey}?api-version=7.4`, { token: adminToken })).json()) as {
       key: { kid: string }
     }
     await running().rotateMasterKey(masterKey)
-    const second = (await (await call(`/keys/${masterKey}?api-version=7.4`, { token: token() })).json()) as {
+    const second = (await (await call(`/keys/${masterKey}?api-version=7.4`, { token: adminToken })).json()) as {
       key: { kid: string }
     }
     expect(second.key.kid).not.toBe(first.key.kid)
@@ -79,7 +103,7 @@ describe.skipIf(skip)('Azure Key Vault specifics (verified against the FAKE Key 
     const wrapped = (await (
       await call(`${path(first.key.kid)}/wrapkey?api-version=7.4`, {
         method: 'POST',
-        token: token(),
+        token: adminToken,
         body: { alg: 'RSA-OAEP-256', value },
       })
     ).json()) as { kid: string; value: string }
@@ -87,7 +111,7 @@ describe.skipIf(skip)('Azure Key Vault specifics (verified against the FAKE Key 
     const unwrap = (kid: string) =>
       call(`${path(kid)}/unwrapkey?api-version=7.4`, {
         method: 'POST',
-        token: token(),
+        token: adminToken,
         body: { alg: 'RSA-OAEP-256', value: wrapped.value },
       })
     expect(((await (await unwrap(first.key.kid)).json()) as { value: string }).value).toBe(value)

@@ -41,8 +41,10 @@ export interface FaultInjector {
 export interface RunningBackend {
   readonly name: string
   readonly mode: ItMode
-  /** The adapter package (`@pme/kms-<name>`), loaded as the CLI loads it. */
+  /** The adapter package (`@pme/kms-<kmsType>`), loaded as the CLI loads it. */
   readonly adapter: KmsAdapter
+  /** The config file's `kms.type` when it is not `name` (`localstack` runs the `aws` adapter). */
+  readonly kmsType?: string
   /** A principal allowed to use every master key the suite creates. */
   readonly access: KmsAccess
   /** Creates a fresh master key (unique name) and returns its id as the adapter takes it. */

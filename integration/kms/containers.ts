@@ -40,6 +40,8 @@ export interface ContainerSpec {
   /** Texts to write into the container before the start (e.g. a throwaway TLS certificate). */
   readonly contents?: { content: Content; target: string }[]
   readonly startupTimeoutMs?: number
+  /** The container class to start (a testcontainers module's); default GenericContainer. */
+  readonly create?: (image: string) => GenericContainer
 }
 
 export interface EmulatorContainer {
@@ -77,20 +79,25 @@ class LogTail {
   }
 }
 
-/** GenericContainer whose published ports are bound to 127.0.0.1 (testcontainers binds every interface). */
-class LoopbackContainer extends GenericContainer {
-  bindToLoopback(): this {
-    for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}) as { HostIp?: string }[][])
-      for (const binding of bindings) binding.HostIp = '127.0.0.1'
-    return this
+/**
+ * Binds the published ports of `container` to 127.0.0.1 (testcontainers binds every interface).
+ * Works for GenericContainer and its modules' subclasses (LocalstackContainer): it edits the host
+ * config every GenericContainer has (protected, hence the cast).
+ */
+function bindToLoopback<C extends GenericContainer>(container: C): C {
+  const { hostConfig } = container as unknown as {
+    hostConfig: { PortBindings?: Record<string, { HostIp?: string }[]> }
   }
+  for (const bindings of Object.values(hostConfig.PortBindings ?? {}))
+    for (const binding of bindings) binding.HostIp = '127.0.0.1'
+  return container
 }
 
 /** Starts `spec` and waits until its wait strategy says it is ready. */
 export async function startContainer(spec: ContainerSpec): Promise<EmulatorContainer> {
   const log = new LogTail()
   const start = randomUUID()
-  let container = new LoopbackContainer(spec.image)
+  let container = (spec.create?.(spec.image) ?? new GenericContainer(spec.image))
     .withExposedPorts(spec.port)
     .withLabels({ [RUN_LABEL]: runId(), [START_LABEL]: start })
     .withWaitStrategy(spec.wait)
@@ -103,7 +110,7 @@ export async function startContainer(spec: ContainerSpec): Promise<EmulatorConta
   if (spec.contents) container = container.withCopyContentToContainer(spec.contents)
   let started: Awaited<ReturnType<GenericContainer['start']>>
   try {
-    started = await container.bindToLoopback().start()
+    started = await bindToLoopback(container).start()
   } catch (error) {
     // A container that exited before its port was published is still there, and its output unread.
     const leftover = await removeLabelled(START_LABEL, start, FAILURE_LOG_LINES).then(

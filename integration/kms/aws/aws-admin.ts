@@ -81,16 +81,22 @@ export class AwsAdmin {
     return this.#keys.get(masterKeyId) ?? masterKeyId
   }
 
-  /** RotateKeyOnDemand (new key material, same key id); returns how many rotations the key lists. */
-  async rotateKey(masterKeyId: string): Promise<number> {
-    let KeyId = this.keyArn(masterKeyId)
-    if (KeyId.startsWith('alias/')) {
-      // RotateKeyOnDemand takes a key id or ARN, not an alias (a key from PME_IT_AWS_KEY_ARNS).
-      KeyId = (await this.kms.send(new DescribeKeyCommand({ KeyId }))).KeyMetadata?.Arn ?? KeyId
-    }
-    await this.kms.send(new RotateKeyOnDemandCommand({ KeyId }))
-    const listed = await this.kms.send(new ListKeyRotationsCommand({ KeyId }))
+  /** RotateKeyOnDemand (new key material, same key id). */
+  async rotateKey(masterKeyId: string): Promise<void> {
+    await this.kms.send(new RotateKeyOnDemandCommand({ KeyId: await this.#keyIdOf(masterKeyId) }))
+  }
+
+  /** How many rotations the key lists (ListKeyRotations). */
+  async rotationCount(masterKeyId: string): Promise<number> {
+    const listed = await this.kms.send(new ListKeyRotationsCommand({ KeyId: await this.#keyIdOf(masterKeyId) }))
     return listed.Rotations?.length ?? 0
+  }
+
+  /** RotateKeyOnDemand and ListKeyRotations take a key id or ARN, not an alias (a key from PME_IT_AWS_KEY_ARNS). */
+  async #keyIdOf(masterKeyId: string): Promise<string> {
+    const KeyId = this.keyArn(masterKeyId)
+    if (!KeyId.startsWith('alias/')) return KeyId
+    return (await this.kms.send(new DescribeKeyCommand({ KeyId }))).KeyMetadata?.Arn ?? KeyId
   }
 
   /** An IAM user with one inline policy (or none) and an access key: a principal for the adapter. */

@@ -15,12 +15,16 @@ export interface AwsTarget {
   readonly description: string
   /** Master keys to hand out instead of creating them (external mode, PME_IT_AWS_KEY_ARNS). */
   readonly keyPool: string[]
-  /** A principal refused for every key, or a reason why there is none. */
+  /** A principal refused for every key. */
   deniedPrincipal(): Promise<Principal>
+  /** Why no principal can be refused (an emulator that enforces no IAM), if so. */
+  readonly cannotDeny?: string
+  /** True: confirm each rotation with ListKeyRotations (moto, which keeps the same key material). */
+  readonly listsRotations?: boolean
   stop(): Promise<void>
 }
 
-const EMULATOR_REGION = 'us-east-1'
+export const EMULATOR_REGION = 'us-east-1'
 /** moto accepts any key while IAM auth is off; these only set up the IAM users. */
 const BOOTSTRAP: Principal = { accessKeyId: 'pme-it-bootstrap', secretAccessKey: 'pme-it-bootstrap' }
 
@@ -47,6 +51,7 @@ async function emulatorTarget(server: MotoServer): Promise<AwsTarget> {
       ephemeral: true,
       description: server.description,
       keyPool: [],
+      listsRotations: true,
       // moto evaluates KMS calls against Resource "*", so per-key policies cannot be told apart:
       // the denied principal is a user whose only permission is kms:DescribeKey.
       deniedPrincipal: () => admin.createUser('pme-it-denied', userPolicy(['kms:DescribeKey'])),
@@ -72,7 +77,7 @@ function externalPrincipal(prefix: string): Principal | undefined {
 }
 
 /** A real account (or any AWS KMS endpoint): everything from PME_IT_AWS_* and the default chain. */
-function externalTarget(): AwsTarget {
+export function externalTarget(): AwsTarget {
   const region = required('PME_IT_AWS_REGION')
   const endpoint = process.env.PME_IT_AWS_ENDPOINT || undefined
   const user = externalPrincipal('PME_IT_AWS_') ?? {}
@@ -89,6 +94,8 @@ function externalTarget(): AwsTarget {
     ephemeral: false,
     description: `AWS KMS in ${region}${endpoint ? ` at ${endpoint}` : ''}`,
     keyPool,
+    // An endpoint whose KMS enforces no IAM (LocalStack): the access-denied test is skipped with this reason.
+    cannotDeny: process.env.PME_IT_AWS_CANNOT_DENY || undefined,
     deniedPrincipal: async () => {
       const denied = externalPrincipal('PME_IT_AWS_DENIED_')
       if (!denied)

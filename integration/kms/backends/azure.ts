@@ -40,15 +40,18 @@ const DEFAULT_FAKE_IMAGE = 'localhost/pme-azure-fake:latest'
 
 /**
  * The fake's principals: an administrator, the suites' principal (what the adapter's README asks
- * for: get, wrapKey, unwrapKey, on every key) and one whose permissions are on another key only
- * (refused, 403, on the suites' keys).
+ * for: wrapKey, unwrapKey, on every key; no get, so every suite shows the adapter never reads a key
+ * unless localWrap is set) and one whose permissions are on another key only (refused, 403, on the
+ * suites' keys).
  */
-type FakeRole = 'admin' | 'user' | 'denied'
+type FakeRole = 'admin' | 'user' | 'denied' | 'reader'
 type FakeGrant = { permissions: readonly KeyPermission[]; keys?: string[] }
 const FAKE_GRANTS: [FakeRole, FakeGrant][] = [
   ['admin', { permissions: ALL_KEY_PERMISSIONS }],
-  ['user', { permissions: ['get', 'wrapKey', 'unwrapKey'] }],
+  ['user', { permissions: ['wrapKey', 'unwrapKey'] }],
   ['denied', { permissions: ['get', 'wrapKey', 'unwrapKey'], keys: ['pme-it-not-this-key'] }],
+  // what the adapter's localWrap setting needs: get and unwrapKey, no wrapKey
+  ['reader', { permissions: ['get', 'unwrapKey'] }],
 ]
 
 function required(name: string): string {
@@ -129,6 +132,8 @@ interface AzureTarget {
   /** The suites' principal as a static bearer token; undefined = DefaultAzureCredential (external). */
   readonly userToken: string | undefined
   readonly deniedToken: () => Promise<string>
+  /** The fake only: a principal with keys get and unwrapKey, no wrapKey (the localWrap setting's needs). */
+  readonly readerToken?: string
   /** Why no principal can be refused (lowkey-vault checks no tokens). */
   readonly cannotDeny?: string
   /** Skip the challenge resource check (the vault is not under vault.azure.net). */
@@ -184,13 +189,14 @@ async function azureTarget(mode: ItMode): Promise<AzureTarget> {
     )
   const tls = readTls(tlsDir)
   const token = () => `fake-kv-token-${randomBytes(24).toString('base64url')}`
-  const tokens = { admin: token(), user: token(), denied: token() }
+  const tokens = { admin: token(), user: token(), denied: token(), reader: token() }
   const server = mode === 'docker' ? await startFakeContainer(tls, tokens) : await startFakeProcess(tls, tokens)
   return {
     vaultUrl: server.vaultUrl,
     adminCredential: staticTokenCredential(tokens.admin),
     userToken: tokens.user,
     deniedToken: async () => tokens.denied,
+    readerToken: tokens.reader,
     emulated: true,
     tls,
     description: server.description,

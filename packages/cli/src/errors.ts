@@ -7,6 +7,7 @@ const HINTS: Readonly<Record<string, string>> = {
   PME_AAD_PREFIX: 'pass the AAD prefix the file was written with: --aad-prefix',
   PME_KMS_ACCESS_DENIED: 'use an access token allowed to use this master key: --access-token or PME_ACCESS_TOKEN',
   PME_KMS_KEY_NOT_FOUND: 'check the master key id and the KMS instance: pme inspect shows the ids a file needs',
+  PME_KMS_KEY_DISABLED: 'the master key cannot be used in its present state: enable it in the KMS (or restore it)',
   PME_KMS_UNAVAILABLE: 'the KMS did not answer: check --kms-instance-url and the network, then retry',
 }
 

@@ -8,6 +8,7 @@ import { inspectCommand } from './commands/inspect.js'
 import { kmsServeCommand } from './commands/kms-serve.js'
 import { rotateCommand } from './commands/rotate.js'
 import { errorLine, isUsageError } from './errors.js'
+import { closeKmsSetups } from './kms.js'
 import { parseOptions } from './parse-options.js'
 import { version } from './version.js'
 
@@ -98,5 +99,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.stderr.write(`pme ${command.name}: ${errorLine(error)}\n`)
     if (env.PME_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`)
     return isUsageError(error) ? 2 : 1
+  } finally {
+    await closeKmsSetups()
   }
 }

@@ -93,6 +93,9 @@ export function localKeyLists(config: ResolvedConfig): { keyList?: string; previ
   return { keyList: next, previousKeyList: old }
 }
 
+/** The CryptoFactories of the command running now: closed when it ends (closeKmsSetups). */
+const openFactories = new Set<CryptoFactory>()
+
 /**
  * The CryptoFactory of the configured backend, or undefined when the local KMS has no master keys
  * (then only files whose key metadata are plain key ids can be opened, from the key list).
@@ -101,10 +104,21 @@ export async function kmsSetup(config: ResolvedConfig): Promise<KmsSetup | undef
   const { type, connection, settings } = kmsOf(config)
   if (type === 'local' && !settings.keyList) return undefined
   const adapter = await loadAdapter(type)
-  const factory = await adapter.createKmsClientFactory(settings)
+  const factory = new CryptoFactory(await adapter.createKmsClientFactory(settings))
+  openFactories.add(factory)
   return {
-    factory: new CryptoFactory(factory),
+    factory,
     connection,
     cacheLifetimeSeconds: settingValue<number>(config, 'kms.cacheLifetimeSeconds'),
   }
+}
+
+/**
+ * Closes the KMS clients of every CryptoFactory the command made (SDK clients, gRPC channels), so
+ * the process exits as soon as the command is done, not when idle sockets time out.
+ */
+export async function closeKmsSetups(): Promise<void> {
+  const factories = [...openFactories]
+  openFactories.clear()
+  await Promise.all(factories.map((factory) => factory.close()))
 }

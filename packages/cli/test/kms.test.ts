@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { b64, tempDir } from './fixtures.js'
+import { b64, tempDir, writePeople } from './fixtures.js'
 import { dataDir, hasData, keyList, pme } from './run-pme.js'
 
 /*
@@ -135,5 +135,35 @@ describe.skipIf(!hasData)('the local KMS', () => {
     const report = JSON.parse(pme(['inspect', out, '--json', '--key-list', keyList]).stdout)
     expect(report.footerKeyMetadata).toEqual({ text: 'kf' })
     expect(report.footerMasterKeyId).toBeNull()
+  })
+})
+
+describe('a cloud KMS adapter through the command line', () => {
+  it('gcp: a CryptoKeyVersion name as master key is a usage error (exit 2) naming cryptoKeyVersions; nothing is written', async () => {
+    const dir = tempDir()
+    const plain = await writePeople(join(dir, 'plain.parquet'))
+    const config = join(dir, 'pme.config.json')
+    // No emulator: the id is refused before any call (the endpoint is never contacted).
+    writeFileSync(config, JSON.stringify({ kms: { type: 'gcp', settings: { endpoint: 'http://127.0.0.1:1' } } }))
+    const key = 'projects/p/locations/global/keyRings/r/cryptoKeys/k'
+    const out = join(dir, 'out.parquet.encrypted')
+    const args = [
+      'encrypt',
+      plain,
+      '-o',
+      out,
+      '--footer-key',
+      `${key}/cryptoKeyVersions/1`,
+      '--uniform',
+      '--config',
+      config,
+    ]
+    const { code, stdout, stderr } = pme([...args, '--external-key-material'])
+    expect(code).toBe(2)
+    expect(stdout).toBe('')
+    expect(stderr.trim().split('\n')).toHaveLength(1)
+    expect(stderr).toContain('cryptoKeyVersions')
+    expect(stderr).toContain(`"${key}"`)
+    expect(readdirSync(dir).sort()).toEqual(['plain.parquet', 'pme.config.json'])
   })
 })

@@ -19,6 +19,7 @@ export type PmeErrorCode =
   | 'PME_KMS'
   | 'PME_KMS_ACCESS_DENIED'
   | 'PME_KMS_KEY_NOT_FOUND'
+  | 'PME_KMS_KEY_DISABLED'
   | 'PME_KMS_UNAVAILABLE'
 
 function describe(location: ErrorLocation): string {
@@ -147,6 +148,16 @@ export class KmsAccessDeniedError extends PmeError {
 export class KmsKeyNotFoundError extends PmeError {
   constructor(message: string, location: ErrorLocation = {}) {
     super('PME_KMS_KEY_NOT_FOUND', message, location)
+  }
+}
+
+/**
+ * The KMS has the master key but will not use it in its present state: disabled, scheduled for
+ * deletion, awaiting its key material. Retrying does not help; enabling the key (or using another) does.
+ */
+export class KmsKeyDisabledError extends PmeError {
+  constructor(message: string, location: ErrorLocation = {}) {
+    super('PME_KMS_KEY_DISABLED', message, location)
   }
 }
 

@@ -7,6 +7,7 @@ export {
   InvalidKeyError,
   KmsAccessDeniedError,
   KmsError,
+  KmsKeyDisabledError,
   KmsKeyNotFoundError,
   KmsUnavailableError,
   MalformedFileError,

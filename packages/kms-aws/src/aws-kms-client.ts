@@ -3,31 +3,66 @@ import { type KmsClient, KmsError, UsageError } from '@pme/core'
 import { mapAwsError } from './errors.js'
 import type { AwsKmsSettings } from './settings.js'
 
-/** What AwsKmsClient needs of the SDK client: `send`. A stub in unit tests. */
+/** What AwsKmsClient needs of the SDK client: `send` (and `destroy`, to close). A stub in unit tests. */
 export interface KmsSender {
   send(command: EncryptCommand | DecryptCommand): Promise<{ CiphertextBlob?: Uint8Array; Plaintext?: Uint8Array }>
+  destroy?(): void
 }
+
+/** The SDK client for a region; undefined: the configured region (setting, else the SDK's chain). */
+export type SenderForRegion = (region: string | undefined) => KmsSender
 
 export interface AwsKmsClientOptions {
   /** Encryption context (AAD) for every Encrypt and Decrypt; must be the same both ways. */
   encryptionContext?: Readonly<Record<string, string>>
+  /** Grant tokens sent with every Encrypt and Decrypt (permissions of a grant not yet consistent). */
+  grantTokens?: readonly string[]
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
+/** `arn:<partition>:kms:<region>:<account>:key/<id>` or `...:alias/<name>`: the key's region. */
+const KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:(?:key|alias)\//
+
+/** The region in a key or alias ARN; undefined for key ids and aliases (the configured region). */
+export function regionOf(masterKeyId: string): string | undefined {
+  return KEY_ARN.exec(masterKeyId)?.[1]
+}
 
 /**
  * A KmsClient over AWS KMS: wrap = Encrypt(KeyId = master key id, Plaintext = data key), wrapped
  * key = base64(CiphertextBlob); unwrap = Decrypt(CiphertextBlob, KeyId), so a blob made with another
- * key fails. The master key id is a key ARN, a key id, an alias (`alias/...`) or an alias ARN.
+ * key fails. The master key id is a key ARN, a key id, an alias (`alias/...`) or an alias ARN. A key
+ * ARN's region chooses the SDK client (one per region, made when first needed, as the AWS Encryption
+ * SDK does), so one configuration reads keys of several regions; `close()` destroys them all.
  */
 export class AwsKmsClient implements KmsClient {
-  readonly #kms: KmsSender
+  readonly #senderFor: SenderForRegion
+  readonly #senders = new Map<string, KmsSender>()
   readonly #context: Record<string, string> | undefined
+  readonly #grantTokens: string[] | undefined
 
-  constructor(kms: KmsSender, options: AwsKmsClientOptions = {}) {
-    this.#kms = kms
+  /** `kms`: one SDK client for every region (a stub), or a function making one per region. */
+  constructor(kms: KmsSender | SenderForRegion, options: AwsKmsClientOptions = {}) {
+    this.#senderFor = typeof kms === 'function' ? kms : () => kms
     const context = options.encryptionContext ?? {}
     this.#context = Object.keys(context).length > 0 ? { ...context } : undefined
+    this.#grantTokens = options.grantTokens?.length ? [...options.grantTokens] : undefined
+  }
+
+  #kms(masterKeyId: string): KmsSender {
+    const region = regionOf(masterKeyId)
+    let sender = this.#senders.get(region ?? '')
+    if (!sender) {
+      sender = this.#senderFor(region)
+      this.#senders.set(region ?? '', sender)
+    }
+    return sender
+  }
+
+  /** Destroys the SDK clients (their sockets), so the process can exit. */
+  close(): void {
+    for (const sender of this.#senders.values()) sender.destroy?.()
+    this.#senders.clear()
   }
 
   async wrapKey(key: Uint8Array, masterKeyId: string): Promise<string> {
@@ -35,8 +70,13 @@ export class AwsKmsClient implements KmsClient {
     const operation = `wrap with master key ${masterKeyId}`
     let blob: Uint8Array | undefined
     try {
-      const out = await this.#kms.send(
-        new EncryptCommand({ KeyId: masterKeyId, Plaintext: key, EncryptionContext: this.#context }),
+      const out = await this.#kms(masterKeyId).send(
+        new EncryptCommand({
+          KeyId: masterKeyId,
+          Plaintext: key,
+          EncryptionContext: this.#context,
+          GrantTokens: this.#grantTokens,
+        }),
       )
       blob = out.CiphertextBlob
     } catch (error) {
@@ -54,11 +94,12 @@ export class AwsKmsClient implements KmsClient {
     }
     let plaintext: Uint8Array | undefined
     try {
-      const out = await this.#kms.send(
+      const out = await this.#kms(masterKeyId).send(
         new DecryptCommand({
           CiphertextBlob: Buffer.from(wrapped, 'base64'),
           KeyId: masterKeyId,
           EncryptionContext: this.#context,
+          GrantTokens: this.#grantTokens,
         }),
       )
       plaintext = out.Plaintext
@@ -69,11 +110,11 @@ export class AwsKmsClient implements KmsClient {
     return new Uint8Array(plaintext)
   }
 
-  /** The SDK client of these settings and endpoint (retries: the SDK's standard strategy, bounded). */
-  static sdkClient(settings: AwsKmsSettings, endpoint: string | undefined): KMSClient {
-    // SDK releases from late 2026 print a "NodeVersionSupportWarning" on Node 20 (which this package
-    // supports); it would break the CLI's one-line stderr. A user's explicit setting is respected.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+  /**
+   * The SDK client of these settings and endpoint (retries: the SDK's standard strategy, bounded),
+   * in `region` (a key ARN's), else the region setting, else the SDK's chain.
+   */
+  static sdkClient(settings: AwsKmsSettings, endpoint: string | undefined, region?: string): KMSClient {
     const config: KMSClientConfig = {
       maxAttempts: settings.maxAttempts,
       retryMode: 'standard',
@@ -83,7 +124,8 @@ export class AwsKmsClient implements KmsClient {
         connectionTimeout: settings.connectionTimeoutMs,
       },
     }
-    if (settings.region) config.region = settings.region
+    const chosen = region ?? settings.region
+    if (chosen) config.region = chosen
     if (endpoint) config.endpoint = endpoint
     if (settings.profile) config.profile = settings.profile
     if (settings.credentials) config.credentials = settings.credentials

@@ -1,4 +1,11 @@
-import { KmsAccessDeniedError, KmsError, KmsKeyNotFoundError, KmsUnavailableError, type PmeError } from '@pme/core'
+import {
+  KmsAccessDeniedError,
+  KmsError,
+  KmsKeyDisabledError,
+  KmsKeyNotFoundError,
+  KmsUnavailableError,
+  type PmeError,
+} from '@pme/core'
 
 /** What the SDK rejects with: a service exception, a network or timeout error, a credentials error. */
 interface SdkErrorShape {
@@ -11,6 +18,8 @@ interface SdkErrorShape {
 }
 
 const NOT_FOUND = new Set(['NotFoundException'])
+/** The key exists but its state forbids the call: disabled, pending deletion, pending import. */
+const KEY_STATE = new Set(['DisabledException', 'KMSInvalidStateException'])
 const ACCESS_DENIED = new Set([
   'AccessDeniedException',
   'AccessDenied',
@@ -30,7 +39,6 @@ const TRANSIENT_NAMES = new Set([
   'RequestLimitExceeded',
   'KMSInternalException',
   'DependencyTimeoutException',
-  'KeyUnavailableException',
   'ServiceUnavailable',
   'ServiceUnavailableException',
   'InternalFailure',
@@ -98,6 +106,15 @@ export function mapAwsError(error: unknown, operation: string): PmeError {
   const e = shape(error)
   const reason = safeReason(error)
   if (NOT_FOUND.has(e.name ?? '')) return new KmsKeyNotFoundError(`AWS KMS: ${operation}: key not found (${reason})`)
+  if (KEY_STATE.has(e.name ?? ''))
+    return new KmsKeyDisabledError(
+      `AWS KMS: ${operation}: the key cannot be used in its present state (disabled, pending deletion or pending import: ${reason})`,
+    )
+  if (e.name === 'KeyUnavailableException') {
+    // HTTP 500, after the SDK's retries: the key's material is unreachable (custom key store
+    // disconnected), not the service.
+    return new KmsUnavailableError(`AWS KMS: ${operation}: the key's material is unavailable now (${reason})`)
+  }
   if (e.name === 'CredentialsProviderError') {
     return new KmsError(
       `AWS KMS: ${operation}: no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or the profile/accessKeyId settings)`,

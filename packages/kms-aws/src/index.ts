@@ -1,5 +1,11 @@
 export { adapterSettings, createKmsClientFactory } from './adapter.js'
-export { AwsKmsClient, type AwsKmsClientOptions, type KmsSender } from './aws-kms-client.js'
+export {
+  AwsKmsClient,
+  type AwsKmsClientOptions,
+  type KmsSender,
+  regionOf,
+  type SenderForRegion,
+} from './aws-kms-client.js'
 export { isTransient, mapAwsError } from './errors.js'
 export {
   type AwsKmsSettings,

@@ -24,6 +24,8 @@ export interface AwsKmsSettings {
   readonly connectionTimeoutMs: number
   /** Encryption context (AAD) sent with every Encrypt and Decrypt; empty = none. */
   readonly encryptionContext: Readonly<Record<string, string>>
+  /** Grant tokens sent with every Encrypt and Decrypt (comma list in the setting); empty = none. */
+  readonly grantTokens: readonly string[]
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 4
@@ -108,6 +110,19 @@ function credentials(settings: KmsAdapterSettings): AwsKmsSettings['credentials'
   return sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey }
 }
 
+/** AWS KMS accepts at most 10 grant tokens per request. */
+const MAX_GRANT_TOKENS = 10
+
+function grantTokens(settings: KmsAdapterSettings): string[] {
+  const tokens = (settings.grantTokens ?? '')
+    .split(',')
+    .map((token) => token.trim())
+    .filter(Boolean)
+  if (tokens.length > MAX_GRANT_TOKENS)
+    throw new UsageError(`aws KMS setting grantTokens: at most ${MAX_GRANT_TOKENS} tokens (got ${tokens.length})`)
+  return tokens
+}
+
 export function parseSettings(settings: KmsAdapterSettings): AwsKmsSettings {
   AWS_KMS_SETTINGS.check(settings)
   const { region, endpoint, profile } = settings
@@ -121,6 +136,7 @@ export function parseSettings(settings: KmsAdapterSettings): AwsKmsSettings {
     requestTimeoutMs: AWS_KMS_SETTINGS.integer(settings, 'requestTimeoutMs'),
     connectionTimeoutMs: AWS_KMS_SETTINGS.integer(settings, 'connectionTimeoutMs'),
     encryptionContext: encryptionContext(settings),
+    grantTokens: grantTokens(settings),
   }
 }
 

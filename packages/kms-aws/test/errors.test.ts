@@ -1,11 +1,20 @@
 import {
   DependencyTimeoutException,
+  DisabledException,
   IncorrectKeyException,
   InvalidCiphertextException,
+  KeyUnavailableException,
   KMSInternalException,
+  KMSInvalidStateException,
   NotFoundException,
 } from '@aws-sdk/client-kms'
-import { KmsAccessDeniedError, KmsError, KmsKeyNotFoundError, KmsUnavailableError } from '@pme/core'
+import {
+  KmsAccessDeniedError,
+  KmsError,
+  KmsKeyDisabledError,
+  KmsKeyNotFoundError,
+  KmsUnavailableError,
+} from '@pme/core'
 import { describe, expect, it } from 'vitest'
 import { AwsKmsClient, type KmsSender } from '../src/index.js'
 
@@ -35,6 +44,29 @@ describe('AwsKmsClient error mapping', () => {
       ...meta(400),
     })
     await expect(failing(iam).wrapKey(KEY, 'k')).rejects.toBeInstanceOf(KmsAccessDeniedError)
+  })
+
+  it('DisabledException and KMSInvalidStateException -> KmsKeyDisabledError, both ways', async () => {
+    for (const error of [
+      new DisabledException({ message: 'arn:aws:kms:us-east-1:1:key/k is disabled.', ...meta(400) }),
+      new KMSInvalidStateException({ message: 'arn:aws:kms:us-east-1:1:key/k is pending deletion.', ...meta(400) }),
+    ]) {
+      await expect(failing(error).wrapKey(KEY, 'k')).rejects.toBeInstanceOf(KmsKeyDisabledError)
+      const failure = await failing(error)
+        .unwrapKey(WRAPPED, 'k')
+        .catch((e: unknown) => e)
+      expect(failure).toBeInstanceOf(KmsKeyDisabledError)
+      expect((failure as Error).message).toContain(error.name)
+    }
+  })
+
+  it("KeyUnavailableException -> KmsUnavailableError saying the key's material is unavailable", async () => {
+    const error = new KeyUnavailableException({ message: 'key store disconnected', ...meta(500, 4) })
+    const failure = (await failing(error)
+      .wrapKey(KEY, 'k')
+      .catch((e: unknown) => e)) as Error
+    expect(failure).toBeInstanceOf(KmsUnavailableError)
+    expect(failure.message).toMatch(/material is unavailable.*KeyUnavailableException/)
   })
 
   it('InvalidCiphertextException and IncorrectKeyException -> KmsError', async () => {

@@ -38,3 +38,13 @@ describe('settings', () => {
     expect(() => endpointFor(parseSettings({}), kmsConnectionConfig({ kmsInstanceUrl: 'nope' }))).toThrow(UsageError)
   })
 })
+
+describe('grantTokens setting', () => {
+  it('is a comma list, at most 10 tokens', () => {
+    expect(parseSettings({}).grantTokens).toEqual([])
+    expect(parseSettings({ grantTokens: 'AQpA, BQpB' }).grantTokens).toEqual(['AQpA', 'BQpB'])
+    expect(() => parseSettings({ grantTokens: Array.from({ length: 11 }, (_, i) => `t${i}`).join(',') })).toThrow(
+      UsageError,
+    )
+  })
+})

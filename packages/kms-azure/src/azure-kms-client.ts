@@ -1,17 +1,33 @@
+import { constants, createPublicKey, publicEncrypt } from 'node:crypto'
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity'
-import { CryptographyClient, type CryptographyClientOptions, KeyClient, type KeyVaultKey } from '@azure/keyvault-keys'
-import { type KmsClient, KmsError, UsageError, withRetry } from '@pme/core'
+import { type KmsClient, KmsError, KmsKeyNotFoundError, UsageError, withRetry } from '@pme/core'
 import { mapAzureError, TransientAzureError } from './errors.js'
 import type { AzureKmsSettings } from './settings.js'
-import { formatWrappedKey, parseMasterKeyId, parseWrappedKey } from './wrapped-key.js'
+import { formatWrappedKey, keyIdParts, parseMasterKeyId, parseWrappedKey } from './wrapped-key.js'
 
-/** What the client needs of Key Vault: read a key (its current version), wrap, unwrap. A stub in unit tests. */
+/** An RSA public key as Key Vault's get-key answers it (JWK, base64url `n` and `e`). */
+export interface PublicKey {
+  readonly kid: string
+  readonly kty: string
+  readonly n: string
+  readonly e: string
+}
+
+/**
+ * What the client needs of Key Vault, on key `name` at `version` (undefined: the current version).
+ * A stub in unit tests; `KeyVaultRest` against a vault.
+ */
 export interface KeyVaultOperations {
-  /** The key `name` (its current version when `version` is undefined); its `id` is versioned. */
-  getKey(name: string, version: string | undefined): Promise<{ id: string }>
-  /** wrapKey on the key version `kid` names; resolves to the wrapped bytes. */
-  wrapKey(kid: string, algorithm: string, key: Uint8Array): Promise<Uint8Array>
-  unwrapKey(kid: string, algorithm: string, wrapped: Uint8Array): Promise<Uint8Array>
+  /** wrapKey in Key Vault; answers the versioned key identifier that wrapped, and the wrapped bytes. */
+  wrapKey(
+    name: string,
+    version: string | undefined,
+    algorithm: string,
+    key: Uint8Array,
+  ): Promise<{ kid: string; value: Uint8Array }>
+  unwrapKey(name: string, version: string | undefined, algorithm: string, wrapped: Uint8Array): Promise<Uint8Array>
+  /** The key's public part (keys/get): for the local public-key wrap only. */
+  publicKey(name: string, version: string | undefined): Promise<PublicKey>
 }
 
 /** A credential that returns one bearer token (the connection's access token). */
@@ -19,79 +35,29 @@ export function staticTokenCredential(token: string): TokenCredential {
   return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 60 * 60 * 1000 }) }
 }
 
-/** The SDK behind KeyVaultOperations: one KeyClient, one CryptographyClient per key version (cached). */
-export class SdkKeyVault implements KeyVaultOperations {
-  readonly #keys: KeyClient
-  readonly #credential: TokenCredential
-  readonly #options: CryptographyClientOptions
-  readonly #timeoutMs: number
-  readonly #crypto = new Map<string, CryptographyClient>()
-  readonly #material = new Map<string, KeyVaultKey>()
-
-  constructor(vaultUrl: string, credential: TokenCredential, settings: AzureKmsSettings) {
-    // One layer of retries: core's withRetry around each operation; the SDK's own policy is off.
-    this.#options = {
-      retryOptions: { maxRetries: 0 },
-      disableChallengeResourceVerification: settings.disableChallengeResourceVerification,
-    }
-    this.#keys = new KeyClient(vaultUrl, credential, this.#options)
-    this.#credential = credential
-    this.#timeoutMs = settings.requestTimeoutMs
-  }
-
-  #request() {
-    return { requestOptions: { timeout: this.#timeoutMs } }
-  }
-
-  async getKey(name: string, version: string | undefined): Promise<{ id: string }> {
-    const key = await this.#keys.getKey(name, { ...this.#request(), ...(version ? { version } : {}) })
-    if (!key.id) throw new KmsError(`Azure Key Vault: key "${name}" has no identifier`)
-    this.#material.set(key.id, key)
-    return { id: key.id }
-  }
-
-  /**
-   * Key versions never change, so a CryptographyClient per version is kept (it also keeps the
-   * SDK's challenge-authentication state: one challenge per client, not per call).
-   */
-  #cryptoFor(kid: string): CryptographyClient {
-    let client = this.#crypto.get(kid)
-    if (!client) {
-      const key = this.#material.get(kid)
-      client = key
-        ? new CryptographyClient(key, this.#credential, this.#options)
-        : new CryptographyClient(kid, this.#credential, this.#options)
-      if (this.#crypto.size >= 256) this.#crypto.clear()
-      this.#crypto.set(kid, client)
-    }
-    return client
-  }
-
-  async wrapKey(kid: string, algorithm: string, key: Uint8Array): Promise<Uint8Array> {
-    const out = await this.#cryptoFor(kid).wrapKey(algorithm as never, key, this.#request())
-    return out.result
-  }
-
-  async unwrapKey(kid: string, algorithm: string, wrapped: Uint8Array): Promise<Uint8Array> {
-    const out = await this.#cryptoFor(kid).unwrapKey(algorithm as never, wrapped, this.#request())
-    return out.result
-  }
-}
-
-/** The credential of these settings: the static token, else DefaultAzureCredential. */
-export function credentialFor(settings: AzureKmsSettings, staticToken: string | undefined): TokenCredential {
-  if (staticToken !== undefined) return staticTokenCredential(staticToken)
+/** DefaultAzureCredential of these settings (tenant, managed identity). */
+export function defaultCredential(settings: AzureKmsSettings): TokenCredential {
   return new DefaultAzureCredential({
     ...(settings.tenantId ? { tenantId: settings.tenantId } : {}),
     ...(settings.managedIdentityClientId ? { managedIdentityClientId: settings.managedIdentityClientId } : {}),
   })
 }
 
+/** RSA-OAEP-256 and RSA-OAEP with the public key, as Key Vault's wrapKey computes them. */
+function wrapLocally(publicKey: PublicKey, algorithm: string, key: Uint8Array): Uint8Array {
+  const jwk = { kty: 'RSA', n: publicKey.n, e: publicKey.e }
+  const oaepHash = algorithm === 'RSA-OAEP-256' ? 'sha256' : 'sha1'
+  const rsa = createPublicKey({ key: jwk, format: 'jwk' })
+  return new Uint8Array(publicEncrypt({ key: rsa, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, key))
+}
+
 /**
- * A KmsClient over Azure Key Vault (or Managed HSM) keys. wrapKey = read the key's current version,
- * then `wrapKey` with that version; the wrapped key is JSON naming the version (wrapped-key.ts), so
- * unwrapKey calls `unwrapKey` on exactly that version, also after the key was rotated. The vault URL
- * used is always the configured one; the host inside `kid` is never contacted.
+ * A KmsClient over Azure Key Vault (or Managed HSM) keys. wrapKey = Key Vault's wrapKey on the key's
+ * current version (one call, in the vault's audit log); the wrapped key is JSON naming the version
+ * Key Vault answered (wrapped-key.ts), so unwrapKey calls unwrapKey on exactly that version, also
+ * after the key was rotated, without reading the key first. With the `localWrap` setting, wraps are
+ * computed here with the key's public part (keys/get, no wrapKey call: not audited as wraps). The
+ * vault URL used is always the configured one; the host inside `kid` is never contacted.
  */
 export class AzureKeyVaultKmsClient implements KmsClient {
   constructor(
@@ -103,12 +69,29 @@ export class AzureKeyVaultKmsClient implements KmsClient {
   async wrapKey(key: Uint8Array, masterKeyId: string): Promise<string> {
     const id = checkMasterKeyId(masterKeyId)
     const operation = `wrap with master key "${masterKeyId}"`
+    const alg = this.settings.algorithm
     return this.#call(operation, async () => {
-      const { id: kid } = await this.vault.getKey(id.name, id.version)
-      const value = await this.vault.wrapKey(kid, this.settings.algorithm, key)
+      const { kid, value } = this.settings.localWrap
+        ? await this.#wrapLocally(id, alg, key, operation)
+        : await this.vault.wrapKey(id.name, id.version, alg, key)
+      const parts = keyIdParts(kid)
+      if (!parts || parts.name.toLowerCase() !== id.name.toLowerCase())
+        throw new KmsError(`Azure Key Vault: ${operation}: the answer names another key (${kid || 'none'})`)
       if (!value || value.length === 0) throw new KmsError(`Azure Key Vault: ${operation}: the answer has no result`)
-      return formatWrappedKey({ kid, alg: this.settings.algorithm, value })
+      return formatWrappedKey({ kid, alg, value })
     })
+  }
+
+  async #wrapLocally(
+    id: { name: string; version: string | undefined },
+    alg: string,
+    key: Uint8Array,
+    operation: string,
+  ) {
+    const publicKey = await this.vault.publicKey(id.name, id.version)
+    if (!publicKey.kty.startsWith('RSA') || !publicKey.n || !publicKey.e)
+      throw new KmsError(`Azure Key Vault: ${operation}: localWrap needs an RSA key (the key is ${publicKey.kty})`)
+    return { kid: publicKey.kid, value: wrapLocally(publicKey, alg, key) }
   }
 
   async unwrapKey(wrapped: string, masterKeyId: string): Promise<Uint8Array> {
@@ -117,14 +100,17 @@ export class AzureKeyVaultKmsClient implements KmsClient {
     const parsed = parseWrappedKey(wrapped, masterKeyId)
     return this.#call(operation, async () => {
       if (parsed.name.toLowerCase() !== id.name.toLowerCase()) {
-        // Made with another key: say so, unless the named key does not exist at all.
-        await this.vault.getKey(id.name, undefined)
+        // Made with another key. Unwrapping with the named key tells whether it exists (404) or is
+        // simply the wrong one; its answer is never used.
+        await this.vault.unwrapKey(id.name, undefined, parsed.alg, parsed.value).catch((error: unknown) => {
+          const mapped = mapAzureError(error, operation)
+          if (mapped instanceof KmsKeyNotFoundError || mapped instanceof TransientAzureError) throw mapped
+        })
         throw new KmsError(
           `Azure Key Vault: ${operation}: the wrapped key was made with master key "${parsed.name}" (wrong master key)`,
         )
       }
-      const { id: kid } = await this.vault.getKey(id.name, parsed.version)
-      const key = await this.vault.unwrapKey(kid, parsed.alg, parsed.value)
+      const key = await this.vault.unwrapKey(id.name, parsed.version, parsed.alg, parsed.value)
       if (!key || key.length === 0) throw new KmsError(`Azure Key Vault: ${operation}: the answer has no result`)
       return new Uint8Array(key)
     })
@@ -136,7 +122,9 @@ export class AzureKeyVaultKmsClient implements KmsClient {
         try {
           return await body()
         } catch (error) {
-          if (error instanceof KmsError || error instanceof UsageError) throw error
+          if (error instanceof KmsError || error instanceof UsageError || error instanceof KmsKeyNotFoundError)
+            throw error
+          if (error instanceof TransientAzureError) throw error
           throw mapAzureError(error, operation)
         }
       },

@@ -1,12 +1,13 @@
 export { adapterSettings, createKmsClientFactory } from './adapter.js'
 export {
   AzureKeyVaultKmsClient,
-  credentialFor,
+  defaultCredential,
   type KeyVaultOperations,
-  SdkKeyVault,
+  type PublicKey,
   staticTokenCredential,
 } from './azure-kms-client.js'
 export { mapAzureError, TransientAzureError } from './errors.js'
+export { KeyVaultRest } from './key-vault-rest.js'
 export {
   type AzureKmsSettings,
   type CredentialSource,

@@ -31,6 +31,11 @@ export interface AzureKmsSettings {
   readonly managedIdentityClientId: string | undefined
   /** Skip the SDK's check that the challenge's resource matches the vault's domain (emulators only). */
   readonly disableChallengeResourceVerification: boolean
+  /**
+   * Wrap here with the key's public part (RSA keys) instead of calling Key Vault's wrapKey: no wrap
+   * round trip, but Key Vault records only the key read, not the wraps (default false: wrap in Key Vault).
+   */
+  readonly localWrap: boolean
   /** Attempts in all, the first included, for transient failures (default 4). */
   readonly retryAttempts: number
   readonly retryBaseDelayMs: number
@@ -62,6 +67,12 @@ export const AZURE_KMS_SETTINGS = new AdapterSettingsDefinition('azure KMS', {
     default: false,
     description: "skip the SDK's check of the challenge's resource (emulators only)",
   },
+  localWrap: {
+    type: 'boolean',
+    default: false,
+    description:
+      "wrap here with the key's public part (RSA keys): no wrap call, but Key Vault records no wrap (default: wrap in Key Vault)",
+  },
   ...REQUEST_TIMEOUT_SETTING,
   ...RETRY_SETTINGS,
 })
@@ -78,17 +89,26 @@ export function checkVaultUrl(value: string, what: string): string {
   return value.replace(/\/+$/, '')
 }
 
+function localWrap(settings: KmsAdapterSettings, algorithm: WrapAlgorithm): boolean {
+  const local = AZURE_KMS_SETTINGS.boolean(settings, 'localWrap')
+  if (local && algorithm === 'A256KW')
+    throw new UsageError('azure KMS setting localWrap needs an RSA algorithm (A256KW keys never leave the HSM)')
+  return local
+}
+
 export function parseSettings(settings: KmsAdapterSettings): AzureKmsSettings {
   AZURE_KMS_SETTINGS.check(settings)
   const vaultUrl = AZURE_KMS_SETTINGS.string(settings, 'vaultUrl')
   const retry = retrySettings(AZURE_KMS_SETTINGS, settings)
+  const algorithm = AZURE_KMS_SETTINGS.string(settings, 'algorithm') as WrapAlgorithm
   return {
     vaultUrl: vaultUrl ? checkVaultUrl(vaultUrl, 'setting vaultUrl') : undefined,
-    algorithm: AZURE_KMS_SETTINGS.string(settings, 'algorithm') as WrapAlgorithm,
+    algorithm,
     credential: AZURE_KMS_SETTINGS.string(settings, 'credential') as CredentialSource,
     tenantId: AZURE_KMS_SETTINGS.string(settings, 'tenantId') || undefined,
     managedIdentityClientId: AZURE_KMS_SETTINGS.string(settings, 'managedIdentityClientId') || undefined,
     disableChallengeResourceVerification: AZURE_KMS_SETTINGS.boolean(settings, 'disableChallengeResourceVerification'),
+    localWrap: localWrap(settings, algorithm),
     retryAttempts: retry.attempts,
     retryBaseDelayMs: retry.baseDelayMs,
     retryMaxDelayMs: retry.maxDelayMs,

@@ -1,4 +1,12 @@
-import { randomBytes } from 'node:crypto'
+import {
+  constants,
+  generateKeyPairSync,
+  type KeyObject,
+  type KeyPairKeyObjectResult,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes,
+} from 'node:crypto'
 import { KmsAccessDeniedError, KmsError, KmsKeyNotFoundError, KmsUnavailableError, UsageError } from '@pme/core'
 import { describe, expect, it } from 'vitest'
 import { AzureKeyVaultKmsClient, type KeyVaultOperations } from '../src/azure-kms-client.js'
@@ -11,39 +19,54 @@ function restError(statusCode: number, code: string, message = 'service says no'
   return Object.assign(new Error(message), { name: 'RestError', statusCode, code })
 }
 
-/** An in-memory Key Vault: keys with versions; wrap = XOR with a per-version pad (enough for the client logic). */
+/** An in-memory Key Vault: RSA keys with versions; wrap and unwrap with RSA-OAEP(-256) as Key Vault does. */
 class FakeVault implements KeyVaultOperations {
   readonly keys = new Map<string, string[]>()
+  readonly #pairs = new Map<string, KeyPairKeyObjectResult>()
+  /** Every call, as "<operation> <name>/<version or current>". */
+  readonly log: string[] = []
   calls = 0
   failures: unknown[] = []
   rotate(name: string): void {
     const versions = this.keys.get(name) ?? []
-    versions.push(randomBytes(16).toString('hex'))
+    const version = randomBytes(16).toString('hex')
+    versions.push(version)
     this.keys.set(name, versions)
+    this.#pairs.set(version, generateKeyPairSync('rsa', { modulusLength: 2048 }))
   }
-  #fail(): void {
+  #begin(operation: string, name: string, version: string | undefined) {
     this.calls++
+    this.log.push(`${operation} ${name}/${version ?? 'current'}`)
     const failure = this.failures.shift()
     if (failure) throw failure
-  }
-  async getKey(name: string, version: string | undefined) {
-    this.#fail()
     const versions = this.keys.get(name)
     const found = version ? versions?.find((v) => v === version) : versions?.at(-1)
     if (!found) throw restError(404, 'KeyNotFound', `A key with (name/id) ${name} was not found in this key vault.`)
-    return { id: `${VAULT}/keys/${name}/${found}` }
+    return { kid: `${VAULT}/keys/${name}/${found}`, pair: this.#pairs.get(found) as KeyPairKeyObjectResult }
   }
-  async wrapKey(kid: string, _alg: string, key: Uint8Array) {
-    this.#fail()
-    return pad(kid, key)
+  async wrapKey(name: string, version: string | undefined, alg: string, key: Uint8Array) {
+    const { kid, pair } = this.#begin('wrapKey', name, version)
+    return { kid, value: new Uint8Array(publicEncrypt(oaep(pair.publicKey, alg), key)) }
   }
-  async unwrapKey(kid: string, _alg: string, wrapped: Uint8Array) {
-    this.#fail()
-    return pad(kid, wrapped)
+  async unwrapKey(name: string, version: string | undefined, alg: string, wrapped: Uint8Array) {
+    const { pair } = this.#begin('unwrapKey', name, version)
+    try {
+      return new Uint8Array(privateDecrypt(oaep(pair.privateKey, alg), wrapped))
+    } catch {
+      throw restError(400, 'BadParameter', 'Decryption failed')
+    }
+  }
+  async publicKey(name: string, version: string | undefined) {
+    const { kid, pair } = this.#begin('getKey', name, version)
+    const jwk = pair.publicKey.export({ format: 'jwk' })
+    return { kid, kty: 'RSA', n: jwk.n as string, e: jwk.e as string }
   }
 }
-const pad = (kid: string, bytes: Uint8Array) =>
-  Uint8Array.from(bytes, (b, i) => b ^ (kid.charCodeAt(i % kid.length) & 0xff))
+const oaep = (key: KeyObject, alg: string) => ({
+  key,
+  padding: constants.RSA_PKCS1_OAEP_PADDING,
+  oaepHash: alg === 'RSA-OAEP-256' ? 'sha256' : 'sha1',
+})
 
 function client(vault: FakeVault, settings: Record<string, string> = {}) {
   return new AzureKeyVaultKmsClient(vault, VAULT, parseSettings({ retryBaseDelayMs: '0', ...settings }))
@@ -99,7 +122,7 @@ describe('AzureKeyVaultKmsClient', () => {
     const kms = client(vault, { retryAttempts: '3' })
     vault.failures.push(restError(503, 'ServiceUnavailable'), Object.assign(new Error('x'), { code: 'ECONNRESET' }))
     await kms.wrapKey(randomBytes(16), 'a')
-    expect(vault.calls).toBe(4) // two failed getKey calls, then getKey + wrapKey
+    expect(vault.calls).toBe(3) // two failed wrapKey calls, then the one that answers
     vault.calls = 0
     vault.failures.push(restError(429, 'Throttled'), restError(500, 'x'), restError(502, 'x'))
     const error = await kms.wrapKey(randomBytes(16), 'a').catch((e) => e)
@@ -116,6 +139,36 @@ describe('AzureKeyVaultKmsClient', () => {
       .catch((e) => e)
     expect(error).toBeInstanceOf(KmsAccessDeniedError)
     expect(String(error)).not.toContain(jwt)
+  })
+})
+
+describe('calls to Key Vault', () => {
+  it('wraps in Key Vault (one wrapKey call, audited) and unwraps without reading the key', async () => {
+    const vault = new FakeVault()
+    vault.rotate('kf')
+    const [v1] = vault.keys.get('kf') ?? []
+    const kms = client(vault)
+    const key = randomBytes(16)
+    const wrapped = await kms.wrapKey(key, 'kf')
+    vault.rotate('kf')
+    expect(Buffer.from(await kms.unwrapKey(wrapped, 'kf'))).toEqual(key)
+    expect(vault.log).toEqual(['wrapKey kf/current', `unwrapKey kf/${v1}`])
+  })
+
+  it('with localWrap, wraps with the public key (keys/get only), and Key Vault unwraps it', async () => {
+    for (const algorithm of ['RSA-OAEP-256', 'RSA-OAEP']) {
+      const vault = new FakeVault()
+      vault.rotate('kf')
+      const [v1] = vault.keys.get('kf') ?? []
+      const kms = client(vault, { localWrap: 'true', algorithm })
+      const key = randomBytes(32)
+      const wrapped = await kms.wrapKey(key, 'kf')
+      expect(JSON.parse(wrapped)).toMatchObject({ kid: `${VAULT}/keys/kf/${v1}`, alg: algorithm })
+      expect(Buffer.from(await kms.unwrapKey(wrapped, 'kf'))).toEqual(key)
+      expect(vault.log).toEqual(['getKey kf/current', `unwrapKey kf/${v1}`])
+    }
+    expect(() => parseSettings({ localWrap: 'true', algorithm: 'A256KW' })).toThrow(UsageError)
+    expect(parseSettings({}).localWrap).toBe(false)
   })
 })
 

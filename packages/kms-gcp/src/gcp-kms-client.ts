@@ -39,10 +39,11 @@ export interface CallOptions {
   otherArgs?: { headers: Record<string, string> }
 }
 
-/** What GcpKmsClient needs of the SDK client: `encrypt` and `decrypt`. A stub in unit tests. */
+/** What GcpKmsClient needs of the SDK client: `encrypt` and `decrypt` (and `close`). A stub in unit tests. */
 export interface KmsService {
   encrypt(request: EncryptRequest, options: CallOptions): Promise<[EncryptResponse, ...unknown[]]>
   decrypt(request: DecryptRequest, options: CallOptions): Promise<[DecryptResponse, ...unknown[]]>
+  close?(): Promise<void>
 }
 
 export interface GcpKmsClientOptions {
@@ -57,8 +58,9 @@ export interface GcpKmsClientOptions {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
-const CRYPTO_KEY =
-  /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+(\/cryptoKeyVersions\/[^/]+)?$/
+const CRYPTO_KEY = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/
+const KEY_VERSION =
+  /^(projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+)\/cryptoKeyVersions\/[^/]+$/
 
 /** A transient failure, its message already made safe; the last one becomes KmsUnavailableError's reason. */
 class Transient extends Error {}
@@ -149,6 +151,11 @@ export class GcpKmsClient implements KmsClient {
     })
   }
 
+  /** Closes the SDK client's gRPC channel, so the process can exit. */
+  async close(): Promise<void> {
+    await this.#kms.close?.()
+  }
+
   /** One KMS call with bounded retries and jitter (core's withRetry); failures mapped to typed errors. */
   #call<T>(operation: string, call: () => Promise<T>): Promise<T> {
     return withRetry(
@@ -190,7 +197,17 @@ export class GcpKmsClient implements KmsClient {
   }
 }
 
+/**
+ * A CryptoKeyVersion name is refused before any call: Encrypt accepts one, but Decrypt takes only the
+ * CryptoKey name, so keys wrapped that way could never be unwrapped (the ciphertext names its version).
+ */
 function checkMasterKeyId(masterKeyId: string): void {
+  const version = KEY_VERSION.exec(masterKeyId)
+  if (version) {
+    throw new UsageError(
+      `GCP KMS master key id "${masterKeyId}" names a key version (cryptoKeyVersions): Decrypt takes only the CryptoKey, so keys wrapped with it could not be unwrapped. Use the CryptoKey name "${version[1]}" (Cloud KMS encrypts with its primary version and records the version in the ciphertext)`,
+    )
+  }
   if (!masterKeyId || !CRYPTO_KEY.test(masterKeyId)) {
     throw new UsageError(
       `GCP KMS master key id must be a CryptoKey resource name (projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>), got "${masterKeyId}"`,

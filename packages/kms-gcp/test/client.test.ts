@@ -177,3 +177,16 @@ describe('GcpKmsClient', () => {
     expect(await client.wrapKey(new Uint8Array(16), KEY).catch((e) => e)).toBeInstanceOf(KmsUnavailableError)
   })
 })
+
+describe('GcpKmsClient.close', () => {
+  it("closes the SDK client's channel", async () => {
+    let closed = 0
+    const { service } = stubKms({
+      close: async () => {
+        closed++
+      },
+    })
+    await new GcpKmsClient(service).close()
+    expect(closed).toBe(1)
+  })
+})

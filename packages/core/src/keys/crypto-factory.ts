@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js'
 import type { DecryptionProperties } from '../read/decryption-properties.js'
 import type { EncryptionProperties, KeySpec } from '../write/encryption-properties.js'
+import { CachedKmsClient } from './cached-kms-client.js'
 import {
   DEFAULT_CACHE_LIFETIME_SECONDS,
   type DecryptionConfiguration,
@@ -21,18 +22,20 @@ const KEK_WRITE_CACHE_CLEAN_PERIOD_MS = 60 * 60 * 1000
  * Turns KMS configuration into file encryption and decryption properties (pyarrow's and Arrow's
  * CryptoFactory, parquet-java's PropertiesDrivenCryptoFactory). Caches live here, per access token:
  * KMS clients (by instance id), KEKs for writing (by master key id), KEKs for reading (by KEK id).
+ * A KMS client the cache drops is closed (`KmsClient.close`); `close()` closes them all when done.
  */
 export class CryptoFactory {
-  private readonly kmsClients: TokenCache<KmsClient>
+  private readonly kmsClients: TokenCache<CachedKmsClient>
   private readonly writeKeks: TokenCache<KeyEncryptionKey>
   private readonly readKeks: TokenCache<Uint8Array>
+  private readonly closing = new Set<Promise<void>>()
   private lastKekWriteCacheClean = Number.NEGATIVE_INFINITY
 
   constructor(
     private readonly kmsClientFactory: KmsClientFactory,
     private readonly clock: Clock = Date.now,
   ) {
-    this.kmsClients = new TokenCache(clock)
+    this.kmsClients = new TokenCache(clock, (client) => this.retire(client))
     this.writeKeks = new TokenCache(clock)
     this.readKeks = new TokenCache(clock)
   }
@@ -41,7 +44,23 @@ export class CryptoFactory {
   kmsClient(config: KmsConnectionConfig, lifetimeMs: number): Promise<KmsClient> {
     return this.kmsClients
       .forToken(config.keyAccessToken, lifetimeMs)
-      .get(config.kmsInstanceId, async () => this.kmsClientFactory(config))
+      .get(config.kmsInstanceId, async () => new CachedKmsClient(await this.kmsClientFactory(config)))
+  }
+
+  /** Closes an evicted client once its calls are done; a failed load or close leaves nothing to release. */
+  private retire(client: Promise<CachedKmsClient>): void {
+    const closed = client.then((loaded) => loaded.close()).catch(() => {})
+    this.closing.add(closed)
+    void closed.then(() => this.closing.delete(closed))
+  }
+
+  /**
+   * Drops every cached key and closes every KMS client (after its calls in flight), so a process
+   * that is done with the factory can exit. The factory stays usable: it makes new clients.
+   */
+  async close(): Promise<void> {
+    this.removeCacheEntriesForAllTokens()
+    while (this.closing.size > 0) await Promise.all(this.closing)
   }
 
   /**

@@ -6,6 +6,9 @@ interface Entry<V> {
   readonly expires: number
 }
 
+/** Called with each value a cache drops (expired, replaced, cleared), e.g. to close a client; it may still be loading. */
+export type OnEvict<V> = (value: Promise<V>) => void
+
 /**
  * Values by key, each kept for a lifetime, loaded at most once at a time: concurrent get()s of a
  * missing key share one load (single flight). A failed load is not kept.
@@ -18,6 +21,7 @@ export class ExpiringCache<V> {
   constructor(
     private readonly lifetimeMs: number,
     private readonly clock: Clock = Date.now,
+    private readonly onEvict?: OnEvict<V>,
   ) {
     this.lastSweep = clock()
     this.lastUse = this.lastSweep
@@ -32,7 +36,12 @@ export class ExpiringCache<V> {
   private sweep(now: number): void {
     if (now - this.lastSweep < this.lifetimeMs) return
     this.lastSweep = now
-    for (const [key, entry] of this.entries) if (entry.expires <= now) this.entries.delete(key)
+    for (const [key, entry] of this.entries) if (entry.expires <= now) this.evict(key, entry)
+  }
+
+  private evict(key: string, entry: Entry<V>): void {
+    this.entries.delete(key)
+    this.onEvict?.(entry.value)
   }
 
   get(key: string, load: () => Promise<V>): Promise<V> {
@@ -41,6 +50,7 @@ export class ExpiringCache<V> {
     this.sweep(now)
     const entry = this.entries.get(key)
     if (entry && entry.expires > now) return entry.value
+    if (entry) this.evict(key, entry)
     const value = load()
     this.entries.set(key, { value, expires: now + this.lifetimeMs })
     value.catch(() => {
@@ -50,7 +60,7 @@ export class ExpiringCache<V> {
   }
 
   clear(): void {
-    this.entries.clear()
+    for (const [key, entry] of this.entries) this.evict(key, entry)
   }
 }
 
@@ -62,7 +72,10 @@ export class TokenCache<V> {
   private readonly byToken = new Map<string, ExpiringCache<V>>()
   private lastSweep: number
 
-  constructor(private readonly clock: Clock = Date.now) {
+  constructor(
+    private readonly clock: Clock = Date.now,
+    private readonly onEvict?: OnEvict<V>,
+  ) {
     this.lastSweep = clock()
   }
 
@@ -75,21 +88,28 @@ export class TokenCache<V> {
     const now = this.clock()
     if (now - this.lastSweep >= lifetimeMs) {
       this.lastSweep = now
-      for (const [key, cache] of this.byToken) if (cache.isIdle(now)) this.byToken.delete(key)
+      for (const [key, cache] of this.byToken) if (cache.isIdle(now)) this.drop(key, cache)
     }
     let cache = this.byToken.get(token)
     if (!cache || cache.isIdle(now)) {
-      cache = new ExpiringCache<V>(lifetimeMs, this.clock)
+      if (cache) this.drop(token, cache)
+      cache = new ExpiringCache<V>(lifetimeMs, this.clock, this.onEvict)
       this.byToken.set(token, cache)
     }
     return cache
   }
 
-  removeToken(token: string): void {
+  private drop(token: string, cache: ExpiringCache<V>): void {
     this.byToken.delete(token)
+    cache.clear()
+  }
+
+  removeToken(token: string): void {
+    const cache = this.byToken.get(token)
+    if (cache) this.drop(token, cache)
   }
 
   clear(): void {
-    this.byToken.clear()
+    for (const [token, cache] of this.byToken) this.drop(token, cache)
   }
 }

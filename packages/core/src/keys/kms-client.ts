@@ -5,6 +5,12 @@
 export interface KmsClient {
   wrapKey(key: Uint8Array, masterKeyId: string): Promise<string>
   unwrapKey(wrapped: string, masterKeyId: string): Promise<Uint8Array>
+  /**
+   * Optional: releases what the client holds open (SDK clients, gRPC channels, sockets), so a
+   * process that is done with it can exit. A CryptoFactory calls it when a cached client is evicted
+   * (after its in-flight calls) and when the factory is closed; the client is not used afterwards.
+   */
+  close?(): void | Promise<void>
 }
 
 export interface KmsConnectionConfig {
