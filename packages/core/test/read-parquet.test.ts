@@ -59,7 +59,6 @@ describe('projection', () => {
   it.each([
     [['a'], ['a']],
     [['s'], ['s']],
-    [['s.x'], ['s']], // a column is decoded whole: a dot path selects its top-level field
     [
       ['s', 'a'],
       ['s', 'a'],
@@ -67,6 +66,13 @@ describe('projection', () => {
   ])('columns %j returns %j', async (columns, keys) => {
     const rows = await readParquet(bytes, { columns })
     expect(rows).toEqual(allRows.map((row) => Object.fromEntries(keys.map((key) => [key, row[key as 'a' | 's']]))))
+  })
+
+  it('reads only the selected leaves of a struct', async () => {
+    expect(await readParquet(bytes, { columns: ['s.x'] })).toEqual(x.map((value) => ({ s: { x: value } })))
+    expect(await readParquet(bytes, { columns: ['s.y', 'a'] })).toEqual(
+      a.map((value, i) => ({ a: value, s: { y: y[i] } })),
+    )
   })
 
   it.each([['nope'], ['s.z'], ['a.x']])('rejects the unknown column %s with UsageError', async (column) => {

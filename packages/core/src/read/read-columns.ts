@@ -1,0 +1,181 @@
+import type { DecodedArray, SchemaTree } from 'hyparquet'
+import { assembleNested } from 'hyparquet/src/assemble.js'
+import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
+import { PmeError, UsageError } from '../errors.js'
+import { selectsLeaf } from '../format/schema.js'
+import type { ParquetSource } from '../io/byte-source.js'
+import { type DecodeOptions, decodeChunk, hyparquetSchema, schemaPathOf } from './chunk-decoder.js'
+import { readPlainChunk } from './column-chunk.js'
+import type { DecryptionProperties } from './decryption-properties.js'
+import { ParquetFile } from './parquet-file.js'
+
+export interface ColumnsOptions extends DecryptionProperties, DecodeOptions {
+  /**
+   * Columns to read, as top-level names or dot paths down to a leaf ("address.city"). Only the leaves
+   * they select are read and decrypted: leaves not selected need no key.
+   */
+  columns?: string[]
+  /** Row groups to read, by index (default: all, in file order). */
+  rowGroups?: number[]
+  /** Name used in errors when the source is not a path. */
+  name?: string
+}
+
+/**
+ * Column values keyed by top-level column name, in schema order. A flat column of a required numeric
+ * type is a typed array (Int32Array, BigInt64Array, Float64Array...); other columns are arrays, with
+ * null for a null value (undefined for a null struct, list or map, as hyparquet assembles them). A
+ * struct read in part holds only the selected fields; a map read in part is its Parquet group
+ * ({ key_value: [{ value }] }), since it has no keys to be a map.
+ */
+export type Columns = Record<string, DecodedArray>
+
+export interface ColumnBatch {
+  readonly numRows: number
+  readonly columns: Columns
+}
+
+export interface RowGroupBatch extends ColumnBatch {
+  /** The row group's index in the file. */
+  readonly rowGroup: number
+}
+
+/** The leaves to read, and the schema pruned to them (what assembly sees). */
+interface Projection {
+  readonly leaves: readonly number[]
+  readonly tree: SchemaTree
+  readonly leafPaths: readonly SchemaTree[][]
+}
+
+function project(file: ParquetFile, requested: readonly string[] | undefined): Projection {
+  for (const name of requested ?? []) {
+    if (!file.leaves.some((leaf) => selectsLeaf(name, leaf))) {
+      const known = file.leaves.map((leaf) => leaf.dotPath).join(', ')
+      throw new UsageError(`no column "${name}" in the file (columns: ${known})`, { file: file.name })
+    }
+  }
+  const leaves: number[] = []
+  file.leaves.forEach((leaf, index) => {
+    if (!requested || requested.some((name) => selectsLeaf(name, leaf))) leaves.push(index)
+  })
+  const root = hyparquetSchema(file)
+  const kept = new Set(leaves.map((index) => file.leaf(index).dotPath))
+  const prune = (node: SchemaTree): SchemaTree | undefined => {
+    if (node.children.length === 0) return kept.has(node.path.join('.')) ? node : undefined
+    const children = node.children.map(prune).filter((child): child is SchemaTree => child !== undefined)
+    return children.length === 0 ? undefined : { ...node, children }
+  }
+  const tree = prune(root) ?? { ...root, children: [] }
+  const leafPaths = leaves.map((index) => schemaPathOf(tree, file.leaf(index).path))
+  return { leaves, tree, leafPaths }
+}
+
+/** One array for several: typed when every part is a typed array of one kind. */
+function join(parts: readonly DecodedArray[]): DecodedArray {
+  if (parts.length === 1) return parts[0] as DecodedArray
+  const first = parts[0]
+  if (first && !Array.isArray(first) && parts.every((part) => part.constructor === first.constructor)) {
+    const Typed = first.constructor as new (
+      length: number,
+    ) => DecodedArray & { set(a: ArrayLike<unknown>, o: number): void }
+    const out = new Typed(parts.reduce((sum, part) => sum + part.length, 0))
+    let offset = 0
+    for (const part of parts) {
+      out.set(part as ArrayLike<unknown>, offset)
+      offset += part.length
+    }
+    return out
+  }
+  const out: unknown[] = []
+  for (const part of parts) for (let i = 0; i < part.length; i++) out.push(part[i])
+  return out as DecodedArray
+}
+
+async function readRowGroup(
+  file: ParquetFile,
+  rowGroup: number,
+  projection: Projection,
+  options: ColumnsOptions,
+): Promise<Columns> {
+  const numRows = file.rowGroup(rowGroup).num_rows
+  const leafData = new Map<string, DecodedArray>()
+  for (let i = 0; i < projection.leaves.length; i++) {
+    const index = projection.leaves[i] as number
+    const schemaPath = projection.leafPaths[i] as SchemaTree[]
+    const leaf = file.leaf(index)
+    // An empty row group has nothing to decode, and some writers leave its chunk offsets unset
+    // (parquet-testing column_chunk_key_value_metadata.parquet).
+    if (numRows === 0) {
+      leafData.set(leaf.dotPath, [])
+      continue
+    }
+    try {
+      const meta = await file.columnMetaData(rowGroup, index)
+      const plain = await readPlainChunk(file, rowGroup, index, meta)
+      leafData.set(leaf.dotPath, join(decodeChunk(plain, meta, schemaPath, numRows, options)))
+    } catch (error) {
+      if (error instanceof PmeError) throw error.at({ file: file.name, rowGroup, column: leaf.dotPath })
+      throw error
+    }
+  }
+  const parsers = { ...DEFAULT_PARSERS, ...options.parsers }
+  const columns: Columns = {}
+  for (const child of projection.tree.children) {
+    const name = child.element.name
+    if (child.children.length > 0) assembleNested(leafData, child, parsers)
+    columns[name] = leafData.get(name) as DecodedArray
+  }
+  return columns
+}
+
+async function openFile(source: ParquetSource | ParquetFile, options: ColumnsOptions): Promise<ParquetFile> {
+  if (source instanceof ParquetFile) return source
+  return ParquetFile.open(source, options, options.name ? { name: options.name } : {})
+}
+
+function rowGroupIndexes(file: ParquetFile, requested: readonly number[] | undefined): number[] {
+  const count = file.metadata.row_groups.length
+  const indexes = requested ?? Array.from({ length: count }, (_, i) => i)
+  for (const index of indexes) {
+    if (!Number.isInteger(index) || index < 0 || index >= count) {
+      throw new UsageError(`no row group ${index} in the file (it has ${count})`, { file: file.name })
+    }
+  }
+  return [...indexes]
+}
+
+/**
+ * Reads the selected columns one row group at a time. Each row group is yielded only after every
+ * chunk it needs was decrypted and authenticated.
+ */
+export async function* readColumnGroups(
+  source: ParquetSource | ParquetFile,
+  options: ColumnsOptions = {},
+): AsyncGenerator<RowGroupBatch> {
+  const file = await openFile(source, options)
+  const projection = project(file, options.columns)
+  for (const rowGroup of rowGroupIndexes(file, options.rowGroups)) {
+    const columns = await readRowGroup(file, rowGroup, projection, options)
+    yield { rowGroup, numRows: file.rowGroup(rowGroup).num_rows, columns }
+  }
+}
+
+/** Reads the selected columns of the selected row groups; on any integrity failure it throws and returns nothing. */
+export async function readColumns(
+  source: ParquetSource | ParquetFile,
+  options: ColumnsOptions = {},
+): Promise<ColumnBatch> {
+  const parts = new Map<string, DecodedArray[]>()
+  let numRows = 0
+  for await (const group of readColumnGroups(source, options)) {
+    numRows += group.numRows
+    for (const [name, values] of Object.entries(group.columns)) {
+      const list = parts.get(name) ?? []
+      list.push(values)
+      parts.set(name, list)
+    }
+  }
+  const columns: Columns = {}
+  for (const [name, list] of parts) columns[name] = join(list)
+  return { numRows, columns }
+}
