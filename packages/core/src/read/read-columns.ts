@@ -86,8 +86,12 @@ function join(parts: readonly DecodedArray[]): DecodedArray {
     }
     return out
   }
-  const out: unknown[] = []
-  for (const part of parts) for (let i = 0; i < part.length; i++) out.push(part[i])
+  const out: unknown[] = new Array(parts.reduce((sum, part) => sum + part.length, 0))
+  let offset = 0
+  for (const part of parts) {
+    for (let i = 0; i < part.length; i++) out[offset + i] = part[i]
+    offset += part.length
+  }
   return out as DecodedArray
 }
 

@@ -1,10 +1,12 @@
 import { parquetMetadata, type SchemaElement } from 'hyparquet'
 import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer'
 import { UsageError } from '../errors.js'
+import type { LeafColumn } from '../format/schema.js'
 import { AtomicFile } from '../io/atomic-write.js'
-import { type CodecName, compressorsFor } from '../pages/codecs.js'
+import { type CodecName, CompressionCodec, compressorsFor } from '../pages/codecs.js'
 import { ParquetFile } from '../read/parquet-file.js'
-import { readPlainRowGroup } from '../transform/plain-row-group.js'
+import { type PlainColumnChunk, readPlainRowGroup } from '../transform/plain-row-group.js'
+import { compressChunk } from './compress-chunk.js'
 import type { EncryptionProperties } from './encryption-properties.js'
 import { ParquetSink } from './parquet-sink.js'
 
@@ -60,18 +62,22 @@ export class ParquetFileWriter {
     return new ParquetFileWriter(await AtomicFile.create(path), options)
   }
 
+  /**
+   * hyparquet-writer encodes the batch uncompressed: compressChunk then compresses each page once,
+   * turning the pages of encrypted columns with levels into V1 pages in the same pass.
+   */
   private encode(columns: ColumnData[]): Uint8Array {
-    const { codec = 'SNAPPY', pageIndex = true, bloomFilters = [] } = this.options
+    const { pageIndex = true, bloomFilters = [] } = this.options
     const columnData = columns.map((column) => ({
       ...(this.schema ? { name: column.name, data: column.data } : column),
+      codec: 'UNCOMPRESSED' as const,
       columnIndex: pageIndex,
       bloomFilter: bloomFilters.includes(column.name),
     }))
     const buffer = parquetWriteBuffer({
       columnData,
       ...(this.schema ? { schema: this.schema } : {}),
-      codec,
-      compressors: compressorsFor(codec),
+      codec: 'UNCOMPRESSED',
       statistics: this.options.statistics ?? true,
       ...(this.options.rowGroupSize ? { rowGroupSize: this.options.rowGroupSize } : {}),
       ...(this.options.pageSize ? { pageSize: this.options.pageSize } : {}),
@@ -82,15 +88,39 @@ export class ParquetFileWriter {
     return new Uint8Array(buffer)
   }
 
+  /** The codec of each top-level column: its own, else the writer's (default SNAPPY). Checked up front. */
+  private codecs(columns: ColumnData[]): Map<string, number> {
+    const codecs = new Map<string, number>()
+    for (const column of columns) {
+      const name = column.codec ?? this.options.codec ?? 'SNAPPY'
+      compressorsFor(name) // throws UnsupportedError for a codec that cannot be written
+      codecs.set(column.name, CompressionCodec[name])
+    }
+    return codecs
+  }
+
+  private compressed(chunk: PlainColumnChunk, column: number, codecs: Map<string, number>): PlainColumnChunk {
+    const sink = this.sink as ParquetSink
+    const leaf = sink.leaves[column] as LeafColumn
+    const codec = codecs.get(leaf.path[0] as string) ?? CompressionCodec.SNAPPY
+    const levels = leaf.maxDefinitionLevel > 0 || leaf.maxRepetitionLevel > 0
+    const v1 = sink.encrypts(column) && levels ? leaf : undefined
+    if (codec === CompressionCodec.UNCOMPRESSED && !v1) return chunk
+    return compressChunk(chunk, codec, v1, { file: this.file.path, column: leaf.dotPath })
+  }
+
   /** Writes one batch of columns (all of the same length) as one or more row groups. */
   async writeColumns(columns: ColumnData[]): Promise<void> {
     if (this.done) throw new UsageError('the writer is closed')
     try {
+      const codecs = this.codecs(columns)
       const batch = await ParquetFile.open(this.encode(columns), undefined, { name: this.file.path })
       this.first ??= batch
       this.sink ??= await ParquetSink.start(this.file.append, batch.leaves, this.options.encryption)
       for (let rowGroup = 0; rowGroup < batch.metadata.row_groups.length; rowGroup++) {
-        await this.sink.writeRowGroup(await readPlainRowGroup(batch, rowGroup))
+        const group = await readPlainRowGroup(batch, rowGroup)
+        const columns = group.columns.map((chunk, column) => this.compressed(chunk, column, codecs))
+        await this.sink.writeRowGroup({ ...group, columns })
       }
     } catch (error) {
       await this.abort()
