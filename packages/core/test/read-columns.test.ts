@@ -149,6 +149,20 @@ describe('readColumns', () => {
     ])
   })
 
+  it('reads a VARIANT whole when one of its two leaves is asked for', async () => {
+    const path = join(dir, 'variant.parquet')
+    const values = [{ a: 1, b: ['x'] }, 'text', null]
+    const n = Int32Array.from([1, 2, 3])
+    await writeParquet(path, {
+      columns: [
+        { name: 'v', data: values, type: 'VARIANT' },
+        { name: 'n', data: n },
+      ],
+    })
+    const { columns } = await readColumns(path, { columns: ['v.value'] })
+    expect(columns).toEqual({ v: values })
+  })
+
   it.each([[{ columns: ['address.town'] }], [{ rowGroups: [3] }], [{ rowGroups: [-1] }]])(
     'rejects %j with UsageError',
     async (options) => {

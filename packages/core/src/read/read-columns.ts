@@ -1,7 +1,7 @@
 import type { DecodedArray, SchemaTree } from 'hyparquet'
 import { assembleNested } from 'hyparquet/src/assemble.js'
 import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
-import { PmeError, UsageError } from '../errors.js'
+import { MalformedFileError, PmeError, UsageError } from '../errors.js'
 import { selectsLeaf } from '../format/schema.js'
 import type { ParquetSource } from '../io/byte-source.js'
 import { type DecodeOptions, decodeChunk, hyparquetSchema, schemaPathOf } from './chunk-decoder.js'
@@ -54,18 +54,34 @@ function project(file: ParquetFile, requested: readonly string[] | undefined): P
       throw new UsageError(`no column "${name}" in the file (columns: ${known})`, { file: file.name })
     }
   }
-  const leaves: number[] = []
-  file.leaves.forEach((leaf, index) => {
-    if (!requested || requested.some((name) => selectsLeaf(name, leaf))) leaves.push(index)
-  })
   const root = hyparquetSchema(file)
-  const kept = new Set(leaves.map((index) => file.leaf(index).dotPath))
+  const selected = (path: string) => {
+    const leaf = file.leaves.find((candidate) => candidate.dotPath === path)
+    return !requested || (leaf !== undefined && requested.some((name) => selectsLeaf(name, leaf)))
+  }
+  const leafPathsUnder = (node: SchemaTree): string[] =>
+    node.children.length === 0 ? [node.path.join('.')] : node.children.flatMap(leafPathsUnder)
+  // A VARIANT decodes only from both of its leaves (metadata and value): one selects the other.
+  const kept = new Set<string>()
+  const collect = (node: SchemaTree): void => {
+    const under = leafPathsUnder(node)
+    if (node.element.logical_type?.type === 'VARIANT' && under.some(selected)) {
+      for (const path of under) kept.add(path)
+    } else if (node.children.length === 0) {
+      if (selected(node.path.join('.'))) kept.add(node.path.join('.'))
+    } else node.children.forEach(collect)
+  }
+  collect(root)
   const prune = (node: SchemaTree): SchemaTree | undefined => {
     if (node.children.length === 0) return kept.has(node.path.join('.')) ? node : undefined
     const children = node.children.map(prune).filter((child): child is SchemaTree => child !== undefined)
     return children.length === 0 ? undefined : { ...node, children }
   }
   const tree = prune(root) ?? { ...root, children: [] }
+  const leaves: number[] = []
+  file.leaves.forEach((leaf, index) => {
+    if (kept.has(leaf.dotPath)) leaves.push(index)
+  })
   const leafPaths = leaves.map((index) => schemaPathOf(tree, file.leaf(index).path))
   return { leaves, tree, leafPaths }
 }
@@ -126,7 +142,12 @@ async function readRowGroup(
   const columns: Columns = {}
   for (const child of projection.tree.children) {
     const name = child.element.name
-    if (child.children.length > 0) assembleNested(leafData, child, parsers)
+    try {
+      if (child.children.length > 0) assembleNested(leafData, child, parsers)
+    } catch (error) {
+      const detail = `cannot assemble column ${name}: ${(error as Error).message}`
+      throw new MalformedFileError(detail, { file: file.name, rowGroup })
+    }
     columns[name] = leafData.get(name) as DecodedArray
   }
   return columns
