@@ -111,14 +111,17 @@ function join(parts: readonly DecodedArray[]): DecodedArray {
   return out as DecodedArray
 }
 
+/** Each top-level column's values in parts (a flat column's pages), joined by the caller once. */
+type ColumnParts = Map<string, DecodedArray[]>
+
 async function readRowGroup(
   file: ParquetFile,
   rowGroup: number,
   projection: Projection,
   options: ColumnsOptions,
-): Promise<Columns> {
+): Promise<ColumnParts> {
   const numRows = file.rowGroup(rowGroup).num_rows
-  const leafData = new Map<string, DecodedArray>()
+  const leafData = new Map<string, DecodedArray[]>()
   for (let i = 0; i < projection.leaves.length; i++) {
     const index = projection.leaves[i] as number
     const schemaPath = projection.leafPaths[i] as SchemaTree[]
@@ -132,23 +135,30 @@ async function readRowGroup(
     try {
       const meta = await file.columnMetaData(rowGroup, index)
       const plain = await readPlainChunk(file, rowGroup, index, meta)
-      leafData.set(leaf.dotPath, join(decodeChunk(plain, meta, schemaPath, numRows, options)))
+      leafData.set(leaf.dotPath, decodeChunk(plain, meta, schemaPath, numRows, options))
     } catch (error) {
       if (error instanceof PmeError) throw error.at({ file: file.name, rowGroup, column: leaf.dotPath })
       throw error
     }
   }
   const parsers = { ...DEFAULT_PARSERS, ...options.parsers }
-  const columns: Columns = {}
+  const columns: ColumnParts = new Map()
   for (const child of projection.tree.children) {
     const name = child.element.name
+    if (child.children.length === 0) {
+      columns.set(name, leafData.get(name) ?? [])
+      continue
+    }
+    // hyparquet assembles nested values from one array per leaf.
+    const nested = new Map<string, DecodedArray>()
+    for (const [path, parts] of leafData) if (path.startsWith(`${name}.`)) nested.set(path, join(parts))
     try {
-      if (child.children.length > 0) assembleNested(leafData, child, parsers)
+      assembleNested(nested, child, parsers)
     } catch (error) {
       const detail = `cannot assemble column ${name}: ${(error as Error).message}`
       throw new MalformedFileError(detail, { file: file.name, rowGroup })
     }
-    columns[name] = leafData.get(name) as DecodedArray
+    columns.set(name, [nested.get(name) as DecodedArray])
   }
   return columns
 }
@@ -177,11 +187,22 @@ export async function* readColumnGroups(
   source: ParquetSource | ParquetFile,
   options: ColumnsOptions = {},
 ): AsyncGenerator<RowGroupBatch> {
+  for await (const { rowGroup, numRows, parts } of readGroupParts(source, options)) {
+    const columns: Columns = {}
+    for (const [name, list] of parts) columns[name] = join(list)
+    yield { rowGroup, numRows, columns }
+  }
+}
+
+async function* readGroupParts(
+  source: ParquetSource | ParquetFile,
+  options: ColumnsOptions,
+): AsyncGenerator<{ rowGroup: number; numRows: number; parts: ColumnParts }> {
   const file = await openFile(source, options)
   const projection = project(file, options.columns)
   for (const rowGroup of rowGroupIndexes(file, options.rowGroups)) {
-    const columns = await readRowGroup(file, rowGroup, projection, options)
-    yield { rowGroup, numRows: file.rowGroup(rowGroup).num_rows, columns }
+    const parts = await readRowGroup(file, rowGroup, projection, options)
+    yield { rowGroup, numRows: file.rowGroup(rowGroup).num_rows, parts }
   }
 }
 
@@ -190,17 +211,14 @@ export async function readColumns(
   source: ParquetSource | ParquetFile,
   options: ColumnsOptions = {},
 ): Promise<ColumnBatch> {
-  const parts = new Map<string, DecodedArray[]>()
+  const all: ColumnParts = new Map()
   let numRows = 0
-  for await (const group of readColumnGroups(source, options)) {
+  // Pages of all row groups are joined once, into one array per column.
+  for await (const group of readGroupParts(source, options)) {
     numRows += group.numRows
-    for (const [name, values] of Object.entries(group.columns)) {
-      const list = parts.get(name) ?? []
-      list.push(values)
-      parts.set(name, list)
-    }
+    for (const [name, parts] of group.parts) all.set(name, [...(all.get(name) ?? []), ...parts])
   }
   const columns: Columns = {}
-  for (const [name, list] of parts) columns[name] = join(list)
+  for (const [name, parts] of all) columns[name] = join(parts)
   return { numRows, columns }
 }
