@@ -6,7 +6,7 @@
 // BENCH_ROWS changes the size (the encrypt/decrypt goal is stated at 4,000,000).
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import os, { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
@@ -71,25 +71,38 @@ const median = (times) => {
   return Math.round(sorted[Math.floor(sorted.length / 2)] * 10) / 10
 }
 
-/** Runs every task `runs` times, round-robin; a task returns its own time (pyarrow) or is timed here. */
+/**
+ * Runs every task `runs` times, round-robin. Each gives { ms, cpuMs }: wall time, and the CPU time of
+ * its process (less disturbed by other load on the machine); pyarrow tasks report their own.
+ */
 async function interleaved(tasks) {
-  const times = Object.fromEntries(Object.keys(tasks).map((name) => [name, []]))
+  const times = Object.fromEntries(Object.keys(tasks).map((name) => [name, { ms: [], cpuMs: [] }]))
   const errors = {}
   for (let run = 0; run < runs; run++) {
     for (const [name, task] of Object.entries(tasks)) {
       if (errors[name]) continue
       const start = performance.now()
+      const cpu = process.cpuUsage()
       const result = await task()
+      const used = process.cpuUsage(cpu)
       if (result?.error) errors[name] = result.error
-      else times[name].push(result?.ms ?? performance.now() - start)
+      times[name].ms.push(result?.ms ?? performance.now() - start)
+      times[name].cpuMs.push(result?.cpuMs ?? (used.user + used.system) / 1000)
     }
   }
   return Object.fromEntries(
-    Object.keys(tasks).map((name) => [name, errors[name] ? { error: errors[name] } : median(times[name])]),
+    Object.entries(times).map(([name, { ms, cpuMs }]) => [
+      name,
+      errors[name] ? { error: errors[name] } : { ms: median(ms), cpuMs: median(cpuMs) },
+    ]),
   )
 }
 
-const ratio = (a, b) => (typeof a === 'number' && typeof b === 'number' ? Math.round((a / b) * 100) / 100 : null)
+/** a / b for wall and CPU time, when both ran. */
+const ratio = (a, b) => {
+  const of = (key) => (a?.[key] && b?.[key] ? Math.round((a[key] / b[key]) * 100) / 100 : null)
+  return { wall: of('ms'), cpu: of('cpuMs') }
+}
 
 /** bench/streaming-bench.mjs (multi-GB streaming, peak memory) when present: its JSON document. */
 function streaming() {
@@ -152,7 +165,12 @@ try {
       py({ op: 'rewrite', file: file('py-plain.parquet'), output: file('py-t-enc.parquet'), to_encrypted: true }),
     pmeDecryptFile: () => decryptFile(file('encrypted.parquet'), file('t-plain.parquet'), decryption),
     pyarrowReadAndRewritePlain: () =>
-      py({ op: 'rewrite', file: file('py-encrypted.parquet'), output: file('py-t-plain.parquet'), from_encrypted: true }),
+      py({
+        op: 'rewrite',
+        file: file('py-encrypted.parquet'),
+        output: file('py-t-plain.parquet'),
+        from_encrypted: true,
+      }),
   })
 
   const pyMemory = await py({ op: 'memory' })
@@ -167,10 +185,15 @@ try {
         codec: 'SNAPPY',
         encryption: 'footer key + 2 column keys (amount, email), encrypted footer, AES_GCM_V1',
         runs,
-        statistic: 'median ms, runs interleaved across all operations and both libraries',
-        caveat: 'shared 2-core machine: absolute times are noisy, ratios less so',
+        statistic:
+          'medians of wall ms and of process CPU ms, runs interleaved across all operations and both libraries',
+        caveat: 'shared 2-core machine: wall times are noisy under load, CPU times and ratios less so',
+        loadAverage: os.loadavg().map((load) => Math.round(load * 10) / 10),
         node: process.version,
-        fileBytes: { pmePlain: statSync(file('plain.parquet')).size, pmeEncrypted: statSync(file('encrypted.parquet')).size },
+        fileBytes: {
+          pmePlain: statSync(file('plain.parquet')).size,
+          pmeEncrypted: statSync(file('encrypted.parquet')).size,
+        },
         write,
         read,
         transform,

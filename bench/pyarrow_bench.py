@@ -1,7 +1,7 @@
 """pyarrow's side of `pnpm bench`: one warm process that runs one timed operation per request.
 
-Protocol: one JSON object per line on stdin, {"op": ..., ...}; one JSON line back, {"ms": wall time of
-the operation in this process} or {"error": text}. The Node side interleaves these requests with its
+Protocol: one JSON object per line on stdin, {"op": ..., ...}; one JSON line back, {"ms": wall time,
+"cpuMs": CPU time of this process, both for the operation} or {"error": text}. The Node side interleaves these requests with its
 own runs, so both see the same machine load. The table is the one bench.mjs builds: the same formulas.
 """
 import base64
@@ -91,9 +91,11 @@ def run(request):
 for line in sys.stdin:
     request = json.loads(line)
     start = time.perf_counter()
+    cpu = time.process_time()
     try:
         extra = run(request) or {}
-        reply = {'ms': (time.perf_counter() - start) * 1000, **extra}
+        elapsed = (time.perf_counter() - start) * 1000
+        reply = {'ms': elapsed, 'cpuMs': (time.process_time() - cpu) * 1000, **extra}
     except Exception as exc:  # reported to the Node side, which records it in the JSON
         reply = {'error': f'{type(exc).__name__}: {exc}'.splitlines()[0]}
     print(json.dumps(reply), flush=True)
