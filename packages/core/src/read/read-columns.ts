@@ -160,6 +160,13 @@ async function readRowGroup(
     }
     columns.set(name, [nested.get(name) as DecodedArray])
   }
+  for (const [name, parts] of columns) {
+    const count = parts.reduce((sum, part) => sum + part.length, 0)
+    if (count !== numRows) {
+      const detail = `column ${name} decodes to ${count} values, the row group has ${numRows} rows`
+      throw new MalformedFileError(detail, { file: file.name, rowGroup })
+    }
+  }
   return columns
 }
 
