@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { writeParquet } from '@pme/core'
 import { describe, expect, it } from 'vitest'
-import { tempDir } from './fixtures.js'
+import { b64, tempDir } from './fixtures.js'
 import { dataDir, hasData, keyList, pme, testKeys } from './run-pme.js'
 
 const file = (name: string) => join(dataDir, `${name}.parquet.encrypted`)
@@ -162,5 +163,56 @@ describe.skipIf(!hasData)('on parquet-testing files', () => {
     const { code, stderr } = pme(['decrypt', input, '-o', input, '--key-list', keyList])
     expect(code).toBe(2)
     expect(stderr).toContain('must not be the input')
+  })
+})
+
+describe('leaf-level projection', () => {
+  /** A struct whose two leaves are under different column keys. */
+  async function writeAddresses(path: string, keys: Record<string, string>): Promise<void> {
+    const spec = (id: string) => ({ key: Buffer.from(keys[id] as string), keyMetadata: Buffer.from(id) })
+    const schema = [
+      { name: 'root', num_children: 2 },
+      { name: 'id', type: 'INT32', repetition_type: 'REQUIRED' },
+      { name: 'address', repetition_type: 'REQUIRED', num_children: 2 },
+      { name: 'city', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+      { name: 'zip', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+    ] as const
+    const addresses = [0, 1, 2].map((i) => ({ city: `city ${i}`, zip: `zip ${i}` }))
+    await writeParquet(
+      path,
+      {
+        columns: [
+          { name: 'id', data: Int32Array.from([0, 1, 2]) },
+          { name: 'address', data: addresses },
+        ],
+      },
+      {
+        schema: [...schema],
+        encryption: {
+          footerKey: spec('kf'),
+          columnKeys: { 'address.city': spec('kcity'), 'address.zip': spec('kzip') },
+          completeColumns: true,
+        },
+      },
+    )
+  }
+
+  it('cat --columns id,address.city needs no key for address.zip', async () => {
+    const keys = { kf: '0123456789012345', kcity: '1234567890123450', kzip: '1234567890123451' }
+    const path = join(tempDir(), 'addresses.parquet')
+    await writeAddresses(path, keys)
+    const withoutZip = `kf: ${b64(keys.kf)}, kcity: ${b64(keys.kcity)}`
+    const { code, stdout, stderr } = pme(['cat', path, '--columns', 'id,address.city', '--key-list', withoutZip])
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([0, 1, 2].map((i) => ({ id: i, address: { city: `city ${i}` } })))
+    const whole = pme(['cat', path, '--columns', 'id,address', '--key-list', withoutZip])
+    expect(whole.code).toBe(1)
+    expect(whole.stderr).toContain('address.zip')
   })
 })

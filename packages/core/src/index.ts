@@ -61,6 +61,14 @@ export { TLS_SETTINGS, type TlsClientOptions, tlsClientOptions } from './keys/tl
 export { combineKeyRetrievers, type DecryptionProperties, type KeyRetriever } from './read/decryption-properties.js'
 export { keyListRetriever, parseKeyList } from './read/key-list.js'
 export { type ColumnEncryption, type FileEncryption, ParquetFile, type SignatureState } from './read/parquet-file.js'
+export {
+  type ColumnBatch,
+  type Columns,
+  type ColumnsOptions,
+  type RowGroupBatch,
+  readColumnGroups,
+  readColumns,
+} from './read/read-columns.js'
 export { type ReadOptions, type Row, readParquet, readParquetRowGroups } from './read/read-parquet.js'
 export { type DecryptFileOptions, decryptFile } from './transform/decrypt-file.js'
 export { type EncryptFileOptions, encryptFile } from './transform/encrypt-file.js'

@@ -3,8 +3,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { UsageError } from '../src/errors.js'
+import { concatBytes } from '../src/crypto/aes.js'
+import { MalformedFileError, UsageError } from '../src/errors.js'
+import { readFileTail } from '../src/format/file-tail.js'
+import { plaintextFileMetaData, plaintextFooterBytes } from '../src/format/plaintext-footer.js'
+import { bufferSource } from '../src/io/byte-source.js'
 import { readParquet, readParquetRowGroups } from '../src/read/read-parquet.js'
+import { type FileMetaData, FileMetaDataDef } from '../src/thrift/parquet-structs.js'
+import { decodeStruct } from '../src/thrift/struct-codec.js'
 import { expectPmeError } from './helpers/errors.js'
 import { int32Plain, type PlainColumn, plainParquet } from './helpers/plain-parquet.js'
 
@@ -59,7 +65,6 @@ describe('projection', () => {
   it.each([
     [['a'], ['a']],
     [['s'], ['s']],
-    [['s.x'], ['s']], // a column is decoded whole: a dot path selects its top-level field
     [
       ['s', 'a'],
       ['s', 'a'],
@@ -67,6 +72,13 @@ describe('projection', () => {
   ])('columns %j returns %j', async (columns, keys) => {
     const rows = await readParquet(bytes, { columns })
     expect(rows).toEqual(allRows.map((row) => Object.fromEntries(keys.map((key) => [key, row[key as 'a' | 's']]))))
+  })
+
+  it('reads only the selected leaves of a struct', async () => {
+    expect(await readParquet(bytes, { columns: ['s.x'] })).toEqual(x.map((value) => ({ s: { x: value } })))
+    expect(await readParquet(bytes, { columns: ['s.y', 'a'] })).toEqual(
+      a.map((value, i) => ({ a: value, s: { y: y[i] } })),
+    )
   })
 
   it.each([['nope'], ['s.z'], ['a.x']])('rejects the unknown column %s with UsageError', async (column) => {
@@ -91,6 +103,19 @@ describe('layouts of other writers', () => {
       expect(await readParquet(bytes)).toEqual(expected)
     },
   )
+
+  it('fails with MalformedFileError when a column has fewer values than the row group has rows', async () => {
+    // The footer claims one row more than the pages hold.
+    const { bytes } = plainParquet(spec, ROWS)
+    const { footer } = await readFileTail(bufferSource(bytes))
+    const metadata = decodeStruct<FileMetaData>(FileMetaDataDef, footer).value
+    const rowGroups = metadata.row_groups.map((rowGroup) => ({ ...rowGroup, num_rows: ROWS + 1 }))
+    const data = bytes.subarray(0, bytes.length - footer.length - 8)
+    const short = concatBytes([data, plaintextFooterBytes(plaintextFileMetaData(metadata, rowGroups))])
+    const error = await readParquet(short, { name: 'short.parquet' }).catch((e: unknown) => e)
+    expectPmeError(error, MalformedFileError, 'PME_MALFORMED', { file: 'short.parquet', rowGroup: 0 })
+    expect(error.message).toContain(`the row group has ${ROWS + 1} rows`)
+  })
 
   it('returns no rows for an empty row group, without reading its chunks', async () => {
     // Some writers leave an empty chunk's data_page_offset at 0 (parquet-testing

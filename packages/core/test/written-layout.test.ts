@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { IntegrityError, UsageError } from '../src/errors.js'
+import { readPlainPage } from '../src/format/chunk-builder.js'
 import { readFileTail } from '../src/format/file-tail.js'
 import { bufferSource } from '../src/io/byte-source.js'
+import { readPlainChunk } from '../src/read/column-chunk.js'
 import { ParquetFile } from '../src/read/parquet-file.js'
 import { readParquet } from '../src/read/read-parquet.js'
 import {
@@ -16,7 +18,7 @@ import {
 } from '../src/thrift/parquet-structs.js'
 import { decodeStruct } from '../src/thrift/struct-codec.js'
 import type { EncryptionProperties } from '../src/write/encryption-properties.js'
-import { ParquetFileWriter, writeParquet } from '../src/write/parquet-writer.js'
+import { ParquetFileWriter, type SchemaElement, writeParquet } from '../src/write/parquet-writer.js'
 
 /*
  * What the writer puts in the file, checked against the spec and pme-reference §2–§5 by reading the
@@ -254,5 +256,62 @@ describe('ParquetFileWriter', () => {
     await expect(writeParquet(join(dir, 's.parquet'), { columns: columns() }, { encryption: short })).rejects.toThrow(
       /16, 24 or 32 bytes/,
     )
+  })
+})
+
+describe('page framing of written columns', () => {
+  const schema: SchemaElement[] = [
+    { name: 'root', num_children: 3 },
+    { name: 'id', type: 'INT32', repetition_type: 'REQUIRED' },
+    { name: 's', repetition_type: 'OPTIONAL', num_children: 1 },
+    { name: 'x', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+    { name: 'tags', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+    { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+    { name: 'element', type: 'INT64', repetition_type: 'REQUIRED' },
+  ]
+  const n = 300
+  const structs = Array.from({ length: n }, (_, i) => (i % 5 === 0 ? null : { x: i % 3 ? `x${i}` : null }))
+  const lists = Array.from({ length: n }, (_, i) => Array.from({ length: i % 4 }, (_, k) => BigInt(k)))
+  const data = [
+    { name: 'id', data: Int32Array.from({ length: n }, (_, i) => i) },
+    { name: 's', data: structs },
+    { name: 'tags', data: lists },
+  ]
+
+  /** Data page types of each leaf's chunks, and each chunk's codec, read back through the decryption. */
+  async function framing(encryption?: EncryptionProperties) {
+    const path = join(dir, `framing-${encryption ? 'enc' : 'plain'}.parquet`)
+    await writeParquet(path, { columns: data }, { schema, rowGroupSize: 100, pageSize: 512, codec: 'GZIP', encryption })
+    const file = await ParquetFile.open(path, encryption ? { footerKey: FOOTER.key } : undefined)
+    const out: Record<string, { pageTypes: Set<number>; codecs: Set<number> }> = {}
+    for (let rowGroup = 0; rowGroup < file.metadata.row_groups.length; rowGroup++) {
+      for (let column = 0; column < file.leaves.length; column++) {
+        const meta = await file.columnMetaData(rowGroup, column)
+        const chunk = await readPlainChunk(file, rowGroup, column, meta)
+        const path = file.leaf(column).dotPath
+        out[path] ??= { pageTypes: new Set(), codecs: new Set() }
+        const entry = out[path]
+        entry.codecs.add(meta.codec)
+        for (let position = 0; position < chunk.bytes.length; ) {
+          const page = readPlainPage(chunk.bytes, position, {})
+          if (page.header.type !== 2) entry.pageTypes.add(page.header.type) // not the dictionary page
+          position = page.end
+        }
+      }
+    }
+    return { out, rows: await readParquet(path, encryption ? { footerKey: FOOTER.key } : {}) }
+  }
+
+  it('writes encrypted columns with levels as V1 pages, compressed once with the codec asked for', async () => {
+    const { out, rows } = await framing({ footerKey: FOOTER })
+    expect(out.id).toEqual({ pageTypes: new Set([3]), codecs: new Set([2]) }) // DATA_PAGE_V2, GZIP
+    expect(out['s.x']).toEqual({ pageTypes: new Set([0]), codecs: new Set([2]) }) // DATA_PAGE
+    expect(out['tags.list.element']).toEqual({ pageTypes: new Set([0]), codecs: new Set([2]) })
+    expect(rows.map((row) => [row.s, row.tags])).toEqual(structs.map((s, i) => [s ?? undefined, lists[i]]))
+  })
+
+  it('keeps V2 pages when nothing is encrypted', async () => {
+    const { out } = await framing()
+    for (const leaf of ['id', 's.x', 'tags.list.element']) expect(out[leaf]?.pageTypes).toEqual(new Set([3]))
   })
 })

@@ -2,8 +2,6 @@ import { concatBytes } from '../crypto/aes.js'
 import type { ColumnChunk, ColumnMetaData, FileMetaData, RowGroup } from '../thrift/parquet-structs.js'
 import { FileMetaDataDef } from '../thrift/parquet-structs.js'
 import { encodeStruct } from '../thrift/struct-codec.js'
-import { MAGIC_LENGTH } from './file-tail.js'
-import type { LeafColumn } from './schema.js'
 
 export const PAR1_BYTES = Uint8Array.from([0x50, 0x41, 0x52, 0x31])
 
@@ -50,23 +48,6 @@ export function plaintextColumnChunk(chunk: ColumnChunk, meta: ColumnMetaData, a
     column_index_length: at.columnIndex?.length,
     crypto_metadata: undefined,
     encrypted_column_metadata: undefined,
-  }
-}
-
-/** A zero-length stand-in for a column a projection does not read (its metadata may be unreadable). */
-export function placeholderColumnChunk(leaf: LeafColumn): ColumnChunk {
-  return {
-    file_offset: MAGIC_LENGTH,
-    meta_data: {
-      type: leaf.element.type ?? 0,
-      encodings: [],
-      path_in_schema: leaf.path,
-      codec: 0,
-      num_values: 0,
-      total_uncompressed_size: 0,
-      total_compressed_size: 0,
-      data_page_offset: MAGIC_LENGTH,
-    },
   }
 }
 

@@ -104,7 +104,7 @@ class FileKeyMover {
       } catch (error) {
         // Any KMS or key error means "not the target's (yet)": the source decides. Nothing is written
         // unless the source unwraps every key and the target wraps every key.
-        if (!(error instanceof PmeError) || error instanceof UsageError) throw error
+        if (!PmeError.is(error) || error instanceof UsageError) throw error
         targetError = error
       }
     }
@@ -113,7 +113,7 @@ class FileKeyMover {
     } catch (error) {
       // A key already moved whose target did not answer: say so, not that the source lacks it.
       if (targetError instanceof KmsUnavailableError) throw targetError
-      if (!(error instanceof PmeError) || !(targetError instanceof PmeError)) throw error
+      if (!PmeError.is(error) || !PmeError.is(targetError)) throw error
       // Neither backend unwraps it, and the key may be either one's: the message gives both answers.
       const Ctor = error.constructor as new (detail: string, location: ErrorLocation) => PmeError
       throw new Ctor(`${error.detail}; the target: ${targetError.detail}`, error.location)
@@ -211,7 +211,7 @@ async function migrateInternalKeyMaterial(
       const columnKey = chunk.crypto_metadata?.ENCRYPTION_WITH_COLUMN_KEY
       if (!columnKey?.key_metadata) continue
       await move(columnKey.key_metadata).catch((error: unknown) => {
-        throw error instanceof PmeError ? error.at({ column: columnKey.path_in_schema.join('.') }) : error
+        throw PmeError.is(error) ? error.at({ column: columnKey.path_in_schema.join('.') }) : error
       })
     }
   }
@@ -244,6 +244,6 @@ export async function migrateKeyMaterial(
       ? await migrateExternalKeyMaterial(parquetFilePath, mover, options.dryRun)
       : await migrateInternalKeyMaterial(parquetFilePath, mover, options)
   } catch (error) {
-    throw error instanceof PmeError ? error.at({ file: parquetFilePath }) : error
+    throw PmeError.is(error) ? error.at({ file: parquetFilePath }) : error
   }
 }

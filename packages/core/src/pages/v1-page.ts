@@ -98,12 +98,19 @@ function keptUnknownFields(header: PageHeader): readonly UnknownField[] | undefi
  * whole body compressed with the chunk's codec. V2 stores levels uncompressed and without length
  * prefixes; V1 prefixes each with its u32le length and compresses them with the values. The returned
  * header has no crc: the caller computes it over the bytes it finally writes (after encryption).
+ * `outputCodec` differs from `codec` only for pages written uncompressed to be compressed here once.
  */
-export function toV1Page(header: PageHeader, body: Uint8Array, codec: number, levels: ColumnLevels): Page {
+export function toV1Page(
+  header: PageHeader,
+  body: Uint8Array,
+  codec: number,
+  levels: ColumnLevels,
+  outputCodec = codec,
+): Page {
   const v2 = v2Header(header)
   const sections = v2Sections(header, v2, body, codec)
   const uncompressed = v1Body(sections, levels)
-  const compressed = compress(codec, uncompressed)
+  const compressed = compress(outputCodec, uncompressed)
   const v1Header: PageHeader = {
     type: PageType.DataPage,
     uncompressed_page_size: uncompressed.length,

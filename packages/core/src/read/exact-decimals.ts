@@ -1,4 +1,4 @@
-import type { FileMetaData, SchemaElement } from 'hyparquet'
+import type { DecodedArray, SchemaElement, SchemaTree } from 'hyparquet'
 
 /**
  * Exact decimals. hyparquet turns DECIMAL values into JavaScript numbers, which keep 15-17 digits: a
@@ -11,32 +11,26 @@ import type { FileMetaData, SchemaElement } from 'hyparquet'
 const isDecimal = (element: SchemaElement) =>
   element.converted_type === 'DECIMAL' || element.logical_type?.type === 'DECIMAL'
 
-/** The metadata to decode with, and the scale of each top-level decimal column whose annotation it drops. */
-export function withUnscaledDecimals(metadata: FileMetaData): { metadata: FileMetaData; scales: Map<string, number> } {
+/** The schema to decode with, and the scale of each top-level decimal column whose annotation it drops. */
+export function withUnscaledDecimals(root: SchemaTree): { tree: SchemaTree; scales: Map<string, number> } {
   const scales = new Map<string, number>()
-  const schema = [...metadata.schema]
-  const root = schema[0]
-  // Walk the root's children, skipping each group's subtree.
-  const subtreeEnd = (index: number): number => {
-    let next = index + 1
-    for (let child = 0; child < (schema[index]?.num_children ?? 0); child++) next = subtreeEnd(next)
-    return next
-  }
-  let index = 1
-  for (let child = 0; child < (root?.num_children ?? 0) && index < schema.length; child++) {
-    const element = schema[index] as SchemaElement
-    if (!element.num_children && isDecimal(element) && element.type !== 'BYTE_ARRAY') {
-      const logical = element.logical_type
-      scales.set(element.name, logical?.type === 'DECIMAL' ? logical.scale : (element.scale ?? 0))
-      schema[index] = { ...element, converted_type: undefined, logical_type: undefined }
-    }
-    index = subtreeEnd(index)
-  }
-  return { metadata: scales.size > 0 ? { ...metadata, schema } : metadata, scales }
+  const children = root.children.map((child) => {
+    const { element } = child
+    if (child.children.length > 0 || !isDecimal(element) || element.type === 'BYTE_ARRAY') return child
+    const logical = element.logical_type
+    scales.set(element.name, logical?.type === 'DECIMAL' ? logical.scale : (element.scale ?? 0))
+    return { ...child, element: { ...element, converted_type: undefined, logical_type: undefined } }
+  })
+  return { tree: scales.size > 0 ? { ...root, children } : root, scales }
+}
+
+/** A column of unscaled decimals as exact text (null stays null). */
+export function decimalColumn(values: DecodedArray, scale: number): DecodedArray {
+  return Array.from(values as ArrayLike<unknown>, (value) => decimalText(value, scale)) as DecodedArray
 }
 
 /** An unscaled decimal (INT32 number, INT64 bigint, or big-endian two's complement bytes) as exact text. */
-export function decimalText(unscaled: unknown, scale: number): unknown {
+function decimalText(unscaled: unknown, scale: number): unknown {
   let value: bigint
   if (typeof unscaled === 'number') value = BigInt(unscaled)
   else if (typeof unscaled === 'bigint') value = unscaled

@@ -1,78 +1,22 @@
-import { type ParquetParsers, parquetMetadata, parquetReadObjects } from 'hyparquet'
-import { compressors } from 'hyparquet-compressors'
-import { MalformedFileError, PmeError, UsageError } from '../errors.js'
-import { type LeafColumn, selectsLeaf } from '../format/schema.js'
 import type { ParquetSource } from '../io/byte-source.js'
-import type { DecryptionProperties } from './decryption-properties.js'
-import { decimalText, withUnscaledDecimals } from './exact-decimals.js'
-import { ParquetFile } from './parquet-file.js'
-import { rowGroupView } from './row-group-view.js'
+import type { ParquetFile } from './parquet-file.js'
+import { type ColumnBatch, type ColumnsOptions, readColumnGroups } from './read-columns.js'
 
 export type Row = Record<string, unknown>
 
-export interface ReadOptions extends DecryptionProperties {
-  /**
-   * Columns to read, as top-level names or dot paths. A column is decoded whole (all leaves of a
-   * top-level field), so the keys of all its leaves are needed. Columns not read need no key.
-   */
-  columns?: string[]
-  /** Name used in errors when the source is not a path. */
-  name?: string
-  /** Decode BYTE_ARRAY columns as UTF-8 strings when annotated so (hyparquet's default: true). */
-  utf8?: boolean
-  /** hyparquet value parsers (timestamps, dates, strings...), merged over its defaults. */
-  parsers?: Partial<ParquetParsers>
-  /**
-   * Top-level DECIMAL columns (INT32, INT64, FIXED_LEN_BYTE_ARRAY) as exact text ("-12.345000")
-   * instead of numbers, which keep only 15-17 digits.
-   */
-  exactDecimals?: boolean
-}
+/** The options of readColumns: projection down to leaves, row groups, keys, decoding. */
+export type ReadOptions = ColumnsOptions
 
-/** Leaf ordinals to read and the top-level names hyparquet assembles them into. */
-function projection(file: ParquetFile, requested: string[] | undefined): { leaves: Set<number>; names: string[] } {
-  const root = (leaf: LeafColumn) => leaf.path[0] as string
-  for (const name of requested ?? []) {
-    if (!file.leaves.some((leaf) => selectsLeaf(name, leaf))) {
-      const known = file.leaves.map((leaf) => leaf.dotPath).join(', ')
-      throw new UsageError(`no column "${name}" in the file (columns: ${known})`, { file: file.name })
-    }
+/** Row objects of a batch of columns, keys in schema order. */
+function toRows({ numRows, columns }: ColumnBatch): Row[] {
+  const entries = Object.entries(columns)
+  const rows: Row[] = new Array(numRows)
+  for (let i = 0; i < numRows; i++) {
+    const row: Row = {}
+    for (const [name, values] of entries) row[name] = values[i]
+    rows[i] = row
   }
-  // A requested name selects its whole top-level field: hyparquet assembles top-level columns.
-  const selected = requested
-    ? file.leaves.filter((leaf) => requested.some((name) => selectsLeaf(name, leaf)))
-    : file.leaves
-  const names = new Set(selected.map(root))
-  const leaves = new Set<number>()
-  file.leaves.forEach((leaf, index) => {
-    if (names.has(root(leaf))) leaves.add(index)
-  })
-  return { leaves, names: [...names] }
-}
-
-async function decodeView(view: Uint8Array, names: string[], options: ReadOptions, file: string): Promise<Row[]> {
-  try {
-    const buffer = view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength) as ArrayBuffer
-    const parsed = parquetMetadata(buffer, options.parsers ? { parsers: options.parsers } : {})
-    const { metadata, scales } = options.exactDecimals
-      ? withUnscaledDecimals(parsed)
-      : { metadata: parsed, scales: new Map<string, number>() }
-    const rows = (await parquetReadObjects({
-      file: buffer,
-      metadata,
-      columns: names,
-      compressors,
-      ...(options.utf8 === undefined ? {} : { utf8: options.utf8 }),
-      ...(options.parsers ? { parsers: options.parsers } : {}),
-    })) as Row[]
-    for (const [name, scale] of scales) {
-      if (names.includes(name)) for (const row of rows) row[name] = decimalText(row[name], scale)
-    }
-    return rows
-  } catch (error) {
-    if (PmeError.is(error)) throw error
-    throw new MalformedFileError(`cannot decode the data: ${(error as Error).message}`, { file })
-  }
+  return rows
 }
 
 /**
@@ -83,26 +27,12 @@ export async function* readParquetRowGroups(
   source: ParquetSource | ParquetFile,
   options: ReadOptions = {},
 ): AsyncGenerator<Row[]> {
-  const file =
-    source instanceof ParquetFile
-      ? source
-      : await ParquetFile.open(source, options, options.name ? { name: options.name } : {})
-  const { leaves, names } = projection(file, options.columns)
-  for (let index = 0; index < file.metadata.row_groups.length; index++) {
-    // An empty row group has no rows to decode (hyparquet skips it too), and some writers leave its
-    // chunk offsets unset (parquet-testing column_chunk_key_value_metadata.parquet).
-    if (file.rowGroup(index).num_rows === 0) {
-      yield []
-      continue
-    }
-    const view = await rowGroupView(file, index, leaves)
-    yield await decodeView(view, names, options, file.name)
-  }
+  for await (const group of readColumnGroups(source, options)) yield toRows(group)
 }
 
 /** Reads all rows; on any integrity failure it throws and returns nothing. */
 export async function readParquet(source: ParquetSource | ParquetFile, options: ReadOptions = {}): Promise<Row[]> {
   const rows: Row[] = []
-  for await (const group of readParquetRowGroups(source, options)) rows.push(...group)
+  for await (const group of readParquetRowGroups(source, options)) for (const row of group) rows.push(row)
   return rows
 }

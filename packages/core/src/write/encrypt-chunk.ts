@@ -33,7 +33,7 @@ function needsV1(header: PageHeader, leaf: LeafColumn): boolean {
 }
 
 /** The metadata of a chunk whose V2 pages became V1 pages. */
-function reframedMeta(meta: ColumnMetaData, uncompressedDelta: number): ColumnMetaData {
+export function reframedMeta(meta: ColumnMetaData, uncompressedDelta: number): ColumnMetaData {
   return {
     ...meta,
     encodings: meta.encodings.includes(RLE) ? meta.encodings : [...meta.encodings, RLE],

@@ -76,7 +76,7 @@ export class ParquetSink {
 
   private constructor(
     private readonly append: Append,
-    private readonly leaves: readonly LeafColumn[],
+    readonly leaves: readonly LeafColumn[],
     props: EncryptionProperties | undefined,
   ) {
     this.encryptor = props ? new FileEncryptor(props) : undefined
@@ -92,6 +92,11 @@ export class ParquetSink {
     const sink = new ParquetSink(append, leaves, props)
     await append(sink.encryptor?.magic ?? PAR1_BYTES)
     return sink
+  }
+
+  /** Whether the column at this ordinal is written encrypted. */
+  encrypts(column: number): boolean {
+    return this.encryptor !== undefined && this.plans[column]?.kind !== 'plaintext'
   }
 
   private key(plan: ColumnPlan): Uint8Array | undefined {

@@ -1,10 +1,12 @@
 import { parquetMetadata, type SchemaElement } from 'hyparquet'
 import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer'
 import { UsageError } from '../errors.js'
+import type { LeafColumn } from '../format/schema.js'
 import { AtomicFile } from '../io/atomic-write.js'
-import { type CodecName, compressorsFor, loadCodecs } from '../pages/codecs.js'
+import { type CodecName, CompressionCodec, compressorsFor, loadCodecs } from '../pages/codecs.js'
 import { ParquetFile } from '../read/parquet-file.js'
-import { readPlainRowGroup } from '../transform/plain-row-group.js'
+import { type PlainColumnChunk, readPlainRowGroup } from '../transform/plain-row-group.js'
+import { compressChunk } from './compress-chunk.js'
 import type { EncryptionProperties } from './encryption-properties.js'
 import { ParquetSink } from './parquet-sink.js'
 
@@ -37,6 +39,14 @@ export interface WriteOptions {
 
 const CREATED_BY = 'pme version 0.1.0 (hyparquet-writer 0.17.0)'
 
+/** Whether any leaf under a top-level column will be encrypted, from the properties' names alone. */
+function encryptsColumn(name: string, props: EncryptionProperties | undefined): boolean {
+  if (!props) return false
+  const keyed = Object.keys(props.columnKeys ?? {})
+  if (keyed.length === 0 || props.completeColumns) return true
+  return keyed.some((path) => path === name || path.startsWith(`${name}.`))
+}
+
 /**
  * Writes a Parquet file one batch at a time, so a file far larger than memory can be written: each
  * batch is encoded by hyparquet-writer into plaintext row groups, which are then encrypted module by
@@ -61,18 +71,33 @@ export class ParquetFileWriter {
     return new ParquetFileWriter(await AtomicFile.create(path), options)
   }
 
+  /** The codec of a top-level column: its own, else the writer's (default SNAPPY). */
+  private codecOf(column: ColumnData): CodecName {
+    return column.codec ?? this.options.codec ?? 'SNAPPY'
+  }
+
+  /**
+   * hyparquet-writer compresses the pages of plaintext columns itself. Columns that will be encrypted
+   * it writes uncompressed: compressChunk then compresses each of their pages once, and writes those
+   * with levels as V1 pages in the same pass (instead of decompressing and recompressing V2 pages).
+   */
   private encode(columns: ColumnData[]): Uint8Array {
-    const { codec = 'SNAPPY', pageIndex = true, bloomFilters = [] } = this.options
-    const columnData = columns.map((column) => ({
-      ...(this.schema ? { name: column.name, data: column.data } : column),
-      columnIndex: pageIndex,
-      bloomFilter: bloomFilters.includes(column.name),
-    }))
+    const { pageIndex = true, bloomFilters = [] } = this.options
+    let compressors = {}
+    const columnData = columns.map((column) => {
+      const codec = this.codecOf(column)
+      compressors = { ...compressors, ...compressorsFor(codec) } // throws for a codec that cannot be written
+      return {
+        ...(this.schema ? { name: column.name, data: column.data } : column),
+        codec: encryptsColumn(column.name, this.options.encryption) ? ('UNCOMPRESSED' as const) : codec,
+        columnIndex: pageIndex,
+        bloomFilter: bloomFilters.includes(column.name),
+      }
+    })
     const buffer = parquetWriteBuffer({
       columnData,
       ...(this.schema ? { schema: this.schema } : {}),
-      codec,
-      compressors: compressorsFor(codec),
+      compressors,
       statistics: this.options.statistics ?? true,
       ...(this.options.rowGroupSize ? { rowGroupSize: this.options.rowGroupSize } : {}),
       ...(this.options.pageSize ? { pageSize: this.options.pageSize } : {}),
@@ -83,6 +108,19 @@ export class ParquetFileWriter {
     return new Uint8Array(buffer)
   }
 
+  /** A chunk as written: compressed here when encode() left it uncompressed for encryption. */
+  private compressed(chunk: PlainColumnChunk, column: number, columns: ColumnData[]): PlainColumnChunk {
+    const sink = this.sink as ParquetSink
+    const leaf = sink.leaves[column] as LeafColumn
+    const source = columns.find((candidate) => candidate.name === leaf.path[0])
+    if (!source || !encryptsColumn(source.name, this.options.encryption)) return chunk
+    const codec = CompressionCodec[this.codecOf(source)]
+    const levels = leaf.maxDefinitionLevel > 0 || leaf.maxRepetitionLevel > 0
+    const v1 = sink.encrypts(column) && levels ? leaf : undefined
+    if (codec === CompressionCodec.UNCOMPRESSED && !v1) return chunk
+    return compressChunk(chunk, codec, v1, { file: this.file.path, column: leaf.dotPath })
+  }
+
   /** Writes one batch of columns (all of the same length) as one or more row groups. */
   async writeColumns(columns: ColumnData[]): Promise<void> {
     if (this.done) throw new UsageError('the writer is closed')
@@ -91,7 +129,9 @@ export class ParquetFileWriter {
       this.first ??= batch
       this.sink ??= await ParquetSink.start(this.file.append, batch.leaves, this.options.encryption)
       for (let rowGroup = 0; rowGroup < batch.metadata.row_groups.length; rowGroup++) {
-        await this.sink.writeRowGroup(await readPlainRowGroup(batch, rowGroup))
+        const group = await readPlainRowGroup(batch, rowGroup)
+        const chunks = group.columns.map((chunk, column) => this.compressed(chunk, column, columns))
+        await this.sink.writeRowGroup({ ...group, columns: chunks })
       }
     } catch (error) {
       await this.abort()
