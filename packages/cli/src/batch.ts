@@ -51,7 +51,14 @@ async function summary(command: string, results: readonly FileResult[], started:
   const outputs = results.flatMap((result) => (result.output ? [result.output] : []))
   const sizes = await Promise.all(outputs.map((path) => stat(path).then((info) => info.size)))
   const written = sizes.length > 0 ? `, ${size(sizes.reduce((a, b) => a + b, 0))} written` : ''
-  const count = `${results.length} file${results.length === 1 ? '' : 's'} ${PAST[command] ?? 'done'}`
+  const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`
+  // Commands whose files have outcomes (rotate --to-config: migrated, already-migrated) count each.
+  const outcomes = new Map<string, number>()
+  for (const { outcome } of results) if (outcome) outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1)
+  const count =
+    outcomes.size > 0
+      ? [...outcomes].map(([outcome, n]) => `${files(n)} ${outcome.replaceAll('-', ' ')}`).join(', ')
+      : `${files(results.length)} ${PAST[command] ?? 'done'}`
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   return `pme ${command}: ${count}${written}, in ${seconds} s\n`
 }

@@ -131,7 +131,8 @@ export async function migrateFiles(context: CommandContext, source: ResolvedConf
           ...(from.cacheLifetimeSeconds ? { cacheLifetimeSeconds: from.cacheLifetimeSeconds } : {}),
         })
       ).outcome,
-    { command: 'rotate', json, out, stderr },
+    // A dry run prints its own lines (below), not a summary.
+    { command: 'rotate', json, quiet: dryRun || values.quiet === true, out, stderr },
   )
   // A dry run is for reading: one line per file, what would happen to it.
   if (dryRun && !json) await out(results.map((result) => `${result.outcome} ${result.input}\n`).join(''))

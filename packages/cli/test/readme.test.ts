@@ -45,8 +45,15 @@ describe('the README', () => {
     const configs = blocks('json')
     expect(configs.length).toBeGreaterThanOrEqual(2)
     for (const text of configs) {
-      const file = join(tempDir(), 'pme.config.json')
-      writeFileSync(file, text)
+      const dir = tempDir()
+      const file = join(dir, 'pme.config.json')
+      // A "$file:" secret is read when the configuration loads: the test provides each one it names.
+      const withSecrets = text.replace(/"\$file:(\/[^"]+)"/g, (_match, path: string) => {
+        const secret = join(dir, path.replaceAll('/', '_'))
+        writeFileSync(secret, 'test-secret\n')
+        return JSON.stringify(`$file:${secret}`)
+      })
+      writeFileSync(file, withSecrets)
       const run = pme(['config', 'show', '--config', file])
       expect(run.stderr).toBe('')
       expect(run.code).toBe(0)

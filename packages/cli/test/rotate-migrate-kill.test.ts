@@ -83,7 +83,10 @@ describe('pme rotate --to-config killed at every step', () => {
       expect(outcomes).toEqual(states.map((state) => (state === 'target' ? 'already-migrated' : 'migrated')))
       for (const name of NAMES) expect(await readableBy(join(folder, name))).toBe('target')
     }
-    // The kills fell before the first replacement and between each two (the last step is the last one).
-    expect(seen).toEqual(new Set(['source,source,source', 'target,source,source', 'target,target,source']))
+    // The kills fell before the first replacement and between each two; steps after the last one (a
+    // Hadoop .crc sidecar check) leave every file moved. Files move in order, never out of it.
+    const inOrder = ['source,source,source', 'target,source,source', 'target,target,source', 'target,target,target']
+    for (const state of inOrder.slice(0, 3)) expect(seen).toContain(state)
+    for (const state of seen) expect(inOrder).toContain(state)
   }, 240_000)
 })

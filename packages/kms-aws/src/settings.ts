@@ -71,6 +71,10 @@ export const AWS_KMS_SETTINGS = new AdapterSettingsDefinition('aws KMS', {
     description: 'encryption context sent with every Encrypt and Decrypt: a JSON object of strings',
   },
   'encryptionContext.*': { type: 'string', description: 'one encryption context entry: encryptionContext.<key>' },
+  grantTokens: {
+    type: 'string',
+    description: 'grant tokens sent with every Encrypt and Decrypt: a comma list, at most 10',
+  },
 })
 
 function encryptionContext(settings: KmsAdapterSettings): Record<string, string> {
