@@ -1,5 +1,5 @@
 import { type ParquetParsers, parquetMetadata, parquetReadObjects } from 'hyparquet'
-import { compressors } from 'hyparquet-compressors'
+import { decompressors } from '../pages/codecs.js'
 import { MalformedFileError, PmeError, UsageError } from '../errors.js'
 import { type LeafColumn, selectsLeaf } from '../format/schema.js'
 import type { ParquetSource } from '../io/byte-source.js'
@@ -52,7 +52,7 @@ async function decodeView(view: Uint8Array, names: string[], options: ReadOption
       file: buffer,
       metadata,
       columns: names,
-      compressors,
+      compressors: decompressors,
       ...(options.utf8 === undefined ? {} : { utf8: options.utf8 }),
       ...(options.parsers ? { parsers: options.parsers } : {}),
     })) as Row[]
@@ -90,6 +90,7 @@ export async function* readParquetRowGroups(
 /** Reads all rows; on any integrity failure it throws and returns nothing. */
 export async function readParquet(source: ParquetSource | ParquetFile, options: ReadOptions = {}): Promise<Row[]> {
   const rows: Row[] = []
-  for await (const group of readParquetRowGroups(source, options)) rows.push(...group)
+  // One push per row: spreading a large group (1M rows) into push() overflows the call stack.
+  for await (const group of readParquetRowGroups(source, options)) for (const row of group) rows.push(row)
   return rows
 }
