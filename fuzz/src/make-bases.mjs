@@ -24,7 +24,10 @@ const layout = { rowGroupSize: 250, pageSize: 512, bloomFilters: ['name'] }
 
 const explicitKeys = (algorithm, plaintextFooter) => ({
   footerKey: { key: FOOTER_KEY, keyMetadata: ascii('kf') },
-  columnKeys: { score: { key: COLUMN_KEY, keyMetadata: ascii('kc1') }, name: { key: COLUMN_KEY, keyMetadata: ascii('kc1') } },
+  columnKeys: {
+    score: { key: COLUMN_KEY, keyMetadata: ascii('kc1') },
+    name: { key: COLUMN_KEY, keyMetadata: ascii('kc1') },
+  },
   completeColumns: true,
   plaintextFooter,
   algorithm,

@@ -38,7 +38,8 @@ function overwrite(bytes, rng) {
   // Interesting values as well as noise: lengths and counts break at the edges.
   const fill = rng.pick(['random', 'zero', 'ff', 'max-varint'])
   for (let i = at; i < Math.min(out.length, at + length); i++) {
-    out[i] = fill === 'random' ? rng.int(256) : fill === 'zero' ? 0 : fill === 'ff' ? 0xff : i < at + length - 1 ? 0xff : 0x07
+    out[i] =
+      fill === 'random' ? rng.int(256) : fill === 'zero' ? 0 : fill === 'ff' ? 0xff : i < at + length - 1 ? 0xff : 0x07
   }
   return out
 }

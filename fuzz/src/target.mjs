@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { decryptFile, encryptFile, PmeError, ParquetFile, readParquet, readParquetRowGroups } from '@pme/core'
+import { decryptFile, encryptFile, ParquetFile, PmeError, readParquet, readParquetRowGroups } from '@pme/core'
 import { decryptionProperties, FOOTER_KEY } from './keys.mjs'
 
 /*
@@ -12,20 +12,25 @@ const ascii = (text) => new TextEncoder().encode(text)
 
 const reencryption = { footerKey: { key: FOOTER_KEY, keyMetadata: ascii('kf') }, algorithm: 'AES_GCM_CTR_V1' }
 
-/** Decrypts (or encrypts a plain file) into a fresh folder, which must hold only the output after. */
+/**
+ * Decrypts (or encrypts a plain file) into a fresh folder, which must hold only the output after,
+ * success or failure: anything else left there fails the input, whatever error the rewrite raised.
+ */
 async function rewrite(bytes, props) {
   const dir = mkdtempSync(join(tmpdir(), 'pme-fuzz-'))
-  try {
-    const output = join(dir, 'out.parquet')
+  const output = join(dir, 'out.parquet')
+  const failure = await (async () => {
     const file = await ParquetFile.open(bytes, props, { name: 'input' })
     if (file.encryption) await decryptFile(bytes, output, { ...props, name: 'input' })
     else await encryptFile(bytes, output, reencryption, { name: 'input' })
-    return undefined
-  } finally {
-    const left = readdirSync(dir).filter((name) => name !== 'out.parquet')
-    rmSync(dir, { recursive: true, force: true })
-    if (left.length > 0) throw new Error(`left behind after the rewrite: ${left.join(', ')}`)
-  }
+  })().then(
+    () => undefined,
+    (error) => error,
+  )
+  const left = readdirSync(dir).filter((name) => name !== 'out.parquet')
+  rmSync(dir, { recursive: true, force: true })
+  if (left.length > 0) throw new Error(`left behind after the rewrite: ${left.join(', ')}`)
+  if (failure) throw failure
 }
 
 /** The read path `variant` (0..3) picks: full read, unsigned footer, projection, or rewrite. */
@@ -59,7 +64,10 @@ export async function runInput(bytes, variant) {
     return { outcome: 'ok' }
   } catch (error) {
     if (error instanceof PmeError) return { outcome: error.code }
-    const stack = String(error?.stack ?? error).split('\n').slice(0, 6).join('\n')
+    const stack = String(error?.stack ?? error)
+      .split('\n')
+      .slice(0, 6)
+      .join('\n')
     return { outcome: 'untyped', error: stack }
   }
 }

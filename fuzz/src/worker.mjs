@@ -20,12 +20,28 @@ function resetPeak() {
   }
 }
 
+// A rejection no one awaits (it would end a user's process) fails the input that caused it: each
+// answer waits one macrotask so that such rejections surface while their input is still current.
+let unhandled
+process.on('unhandledRejection', (error) => {
+  unhandled ??= error
+})
+
 process.on('message', async (message) => {
   const bytes = new Uint8Array(Buffer.from(message.bytes, 'base64'))
   resetPeak()
   const before = rssKb('VmRSS:')
-  const result = await runInput(bytes, message.variant)
+  unhandled = undefined
+  let result = await runInput(bytes, message.variant)
+  await new Promise((resolve) => setTimeout(resolve, 0))
+  if (unhandled !== undefined) {
+    const stack = String(unhandled?.stack ?? unhandled)
+      .split('\n')
+      .slice(0, 6)
+      .join('\n')
+    result = { outcome: 'untyped', error: `unhandled rejection: ${stack}` }
+  }
   const jumpMb = Math.max(0, (rssKb('VmHWM:') - before) / 1024)
-  process.send({ id: message.id, ...result, jumpMb })
+  process.send({ ...result, jumpMb })
 })
 process.send({ ready: true })
