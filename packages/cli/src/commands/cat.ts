@@ -43,7 +43,7 @@ ${keyOptionHelp}`,
     for await (const group of readParquetRowGroups(file, { ...props, ...(requested ? { columns: requested } : {}) })) {
       const take = group.slice(0, limit - printed)
       printed += take.length
-      if (format === 'table') rows.push(...take)
+      if (format === 'table') for (const row of take) rows.push(row)
       else if (take.length > 0) {
         await out(renderRows(take, columns, format, header))
         header = false
