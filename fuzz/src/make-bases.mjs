@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { writeParquet } from '@pme/core'
@@ -6,7 +6,8 @@ import { COLUMN_KEY, cryptoFactory, FOOTER_KEY } from './keys.mjs'
 
 /*
  * Writes the pme-made fuzz bases into fuzz/bases (committed: nonces are random, so the bytes of a
- * base, and with them every seed's input, are fixed only once written). Run again only to change them.
+ * base, and with them every seed's input, are fixed only once written). Bases already there are kept;
+ * delete one to write it again.
  */
 const dir = fileURLToPath(new URL('../bases', import.meta.url))
 const ascii = (text) => new TextEncoder().encode(text)
@@ -49,14 +50,19 @@ const BASES = {
   'ctr-encrypted-footer-explicit': async () => ({ encryption: explicitKeys('AES_GCM_CTR_V1', false) }),
   'gcm-plaintext-footer-explicit': async () => ({ encryption: explicitKeys('AES_GCM_V1', true) }),
   'ctr-plaintext-footer-explicit': async () => ({ encryption: explicitKeys('AES_GCM_CTR_V1', true) }),
+  'gcm-encrypted-footer-partial': async () => ({ encryption: explicitKeys('AES_GCM_V1', false, false) }),
+  'ctr-plaintext-footer-partial': async () => ({ encryption: explicitKeys('AES_GCM_CTR_V1', true, false) }),
   'gcm-encrypted-footer-kms': async () => ({ encryption: await kmsKeys('AES_GCM_V1', false) }),
   'ctr-plaintext-footer-kms': async () => ({ encryption: await kmsKeys('AES_GCM_CTR_V1', true) }),
   'gcm-encrypted-footer-kms-zstd': async () => ({ codec: 'ZSTD', encryption: await kmsKeys('AES_GCM_V1', false) }),
 }
 
-rmSync(dir, { recursive: true, force: true })
 mkdirSync(dir, { recursive: true })
+const written = []
 for (const [name, options] of Object.entries(BASES)) {
-  await writeParquet(join(dir, `${name}.parquet`), { rows }, { ...layout, ...(await options()) })
+  const path = join(dir, `${name}.parquet`)
+  if (existsSync(path)) continue
+  await writeParquet(path, { rows }, { ...layout, ...(await options()) })
+  written.push(name)
 }
-console.log(`wrote ${Object.keys(BASES).length} bases to ${dir}`)
+console.log(`wrote ${written.length} bases to ${dir}: ${written.join(', ') || 'none missing'}`)
