@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import { access, copyFile, open, rename, rm } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
 import { NotEncryptedError, UsageError } from '../errors.js'
 import { readFileTail } from '../format/file-tail.js'
 import { toByteSource } from '../io/byte-source.js'
+import { releaseTempPath, removeStaleTempFiles, tempPathFor } from '../io/temp-files.js'
 import { ParquetFile } from '../read/parquet-file.js'
 import type { ColumnChunk, FileMetaData } from '../thrift/parquet-structs.js'
 import { FileEncryptor } from '../write/file-encryptor.js'
@@ -83,7 +82,8 @@ function withColumnKeyMetadata(metadata: FileMetaData, replace: (old: Uint8Array
 
 /** Writes `footer` in place of the file's footer region, through a temp copy and a rename. */
 async function replaceFooter(path: string, footerOffset: number, footer: Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  await removeStaleTempFiles(path)
+  const temp = tempPathFor(path)
   try {
     await copyFile(path, temp)
     const handle = await open(temp, 'r+')
@@ -98,6 +98,8 @@ async function replaceFooter(path: string, footerOffset: number, footer: Uint8Ar
   } catch (error) {
     await rm(temp, { force: true })
     throw error
+  } finally {
+    releaseTempPath(temp)
   }
 }
 

@@ -121,7 +121,9 @@ function checkSizes(name: CodecName, input: Uint8Array, outputLength: number): v
   if (name === 'SNAPPY') {
     const declared = snappyLength(input)
     if (declared !== outputLength) {
-      throw new MalformedFileError(`snappy length header ${declared ?? 'unreadable'} differs from the page header's ${outputLength}`)
+      throw new MalformedFileError(
+        `snappy length header ${declared ?? 'unreadable'} differs from the page header's ${outputLength}`,
+      )
     }
   }
 }
@@ -172,7 +174,9 @@ function boundedDecompressor(name: CodecName, decompressor: Decompressor): Decom
       throw new MalformedFileError(`cannot decompress a ${name} page: ${(error as Error).message}`)
     }
     if (output.length !== outputLength) {
-      throw new MalformedFileError(`${name} page decompressed to ${output.length} bytes, its header says ${outputLength}`)
+      throw new MalformedFileError(
+        `${name} page decompressed to ${output.length} bytes, its header says ${outputLength}`,
+      )
     }
     return output
   }
