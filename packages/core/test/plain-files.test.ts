@@ -30,7 +30,11 @@ const HYPARQUET_FAILS = [['datapage_v2_empty_datapage.snappy.parquet', [{ value:
  * hyparquet, which does not check CRCs, reads them.
  */
 const CORRUPT_CRC = ['datapage_v1-corrupt-checksum.parquet', 'rle-dict-uncompressed-corrupt-checksum.parquet']
-const failing = new Set([...EXPECTED_FAILURES.map(([name]) => name), ...CORRUPT_CRC, ...HYPARQUET_FAILS.map(([name]) => name)])
+const failing = new Set([
+  ...EXPECTED_FAILURES.map(([name]) => name),
+  ...CORRUPT_CRC,
+  ...HYPARQUET_FAILS.map(([name]) => name),
+])
 
 const plainFiles = HAS_TEST_DATA
   ? readdirSync(TEST_DATA_DIR)

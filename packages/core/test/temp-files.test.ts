@@ -51,7 +51,9 @@ describe('temp files of atomic writes', () => {
   it('carry the host and the process id in their name', async () => {
     const dir = tempDir()
     const child = await startWriter(join(dir, 'out.parquet'))
-    expect(tempsIn(dir)).toEqual([expect.stringMatching(new RegExp(`^\\.out\\.parquet\\.pme-${host}-${child.pid}-[0-9a-f]{12}\\.tmp$`))])
+    expect(tempsIn(dir)).toEqual([
+      expect.stringMatching(new RegExp(`^\\.out\\.parquet\\.pme-${host}-${child.pid}-[0-9a-f]{12}\\.tmp$`)),
+    ])
     child.kill('SIGKILL')
     await exited(child)
   })
