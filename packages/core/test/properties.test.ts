@@ -94,9 +94,9 @@ describe('the Thrift compact codec', () => {
   })
 
   it('refuses a list count larger than its data before building the list', () => {
-    // FileMetaData field 2 (schema): a list of 12 structs in the 4 bytes that follow.
-    const bytes = Uint8Array.of(0x29, 0xfc, 0x0c, 0, 0, 0, 0)
-    expect(() => decodeStruct(FileMetaDataDef, bytes)).toThrow(/list of 12 elements is longer than its data/)
+    // FileMetaData field 2 (schema): a list of 5 structs in the 4 bytes that follow.
+    const bytes = Uint8Array.of(0x29, 0xfc, 0x05, 0, 0, 0, 0)
+    expect(() => decodeStruct(FileMetaDataDef, bytes)).toThrow(/list of 5 elements is longer than its data/)
   })
 })
 
