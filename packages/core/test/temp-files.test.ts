@@ -58,17 +58,17 @@ describe('temp files of atomic writes', () => {
     await exited(child)
   })
 
-  it.each([
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-  ] as const)('%s removes the temp file and ends the process by that signal (shell status %i)', async (signal) => {
-    const dir = tempDir()
-    const child = await startWriter(join(dir, 'out.parquet'))
-    expect(tempsIn(dir)).toHaveLength(1)
-    child.kill(signal)
-    expect(await exited(child)).toEqual({ code: null, signal })
-    expect(readdirSync(dir)).toEqual([])
-  })
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    '%s removes the temp file and ends the process by that signal',
+    async (signal) => {
+      const dir = tempDir()
+      const child = await startWriter(join(dir, 'out.parquet'))
+      expect(tempsIn(dir)).toHaveLength(1)
+      child.kill(signal)
+      expect(await exited(child)).toEqual({ code: null, signal })
+      expect(readdirSync(dir)).toEqual([])
+    },
+  )
 
   it('after kill -9, the next write to the same output removes the dead writer’s temp file', async () => {
     const dir = tempDir()
