@@ -61,6 +61,11 @@ describe('a row group of 1,048,576 rows', () => {
     expect(last).toEqual({ id: BigInt(ROWS - 1) })
   })
 
+  it('a limit reads only the first rows', async () => {
+    const rows = await readParquet(path, { footerKey, columns: ['id'], limit: 10 })
+    expect(rows).toEqual(Array.from({ length: 10 }, (_, i) => ({ id: BigInt(i) })))
+  })
+
   it('decryptFile rewrites it, and the plaintext reads the same rows', async () => {
     const plain = join(dir, 'plain.parquet')
     await decryptFile(path, plain, { footerKey })

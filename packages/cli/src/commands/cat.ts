@@ -40,7 +40,8 @@ ${keyOptionHelp}`,
     let printed = 0
     let header = true
     // Row groups are decrypted one at a time and only as far as --limit needs.
-    for await (const group of readParquetRowGroups(file, { ...props, ...(requested ? { columns: requested } : {}) })) {
+    const only = { ...(requested ? { columns: requested } : {}), ...(Number.isFinite(limit) ? { limit } : {}) }
+    for await (const group of readParquetRowGroups(file, { ...props, ...only })) {
       const take = group.slice(0, limit - printed)
       printed += take.length
       if (format === 'table') for (const row of take) rows.push(row)

@@ -21,6 +21,11 @@ export interface ReadOptions extends DecryptionProperties {
   utf8?: boolean
   /** hyparquet value parsers (timestamps, dates, strings...), merged over its defaults. */
   parsers?: Partial<ParquetParsers>
+  /**
+   * Read at most this many rows, from the first: pages past them are not decoded, so memory follows
+   * the rows asked for rather than the row group. (Chunks are still read and authenticated whole.)
+   */
+  limit?: number
 }
 
 /** Leaf ordinals to read and the top-level names hyparquet assembles them into. */
@@ -44,7 +49,13 @@ function projection(file: ParquetFile, requested: string[] | undefined): { leave
   return { leaves, names: [...names] }
 }
 
-async function decodeView(view: Uint8Array, names: string[], options: ReadOptions, file: string): Promise<Row[]> {
+async function decodeView(
+  view: Uint8Array,
+  names: string[],
+  options: ReadOptions,
+  file: string,
+  rowEnd: number,
+): Promise<Row[]> {
   try {
     const buffer = view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength) as ArrayBuffer
     const metadata = parquetMetadata(buffer, options.parsers ? { parsers: options.parsers } : {})
@@ -52,6 +63,7 @@ async function decodeView(view: Uint8Array, names: string[], options: ReadOption
       file: buffer,
       metadata,
       columns: names,
+      rowEnd,
       compressors: decompressors,
       ...(options.utf8 === undefined ? {} : { utf8: options.utf8 }),
       ...(options.parsers ? { parsers: options.parsers } : {}),
@@ -75,7 +87,8 @@ export async function* readParquetRowGroups(
       ? source
       : await ParquetFile.open(source, options, options.name ? { name: options.name } : {})
   const { leaves, names } = projection(file, options.columns)
-  for (let index = 0; index < file.metadata.row_groups.length; index++) {
+  let remaining = options.limit ?? Number.POSITIVE_INFINITY
+  for (let index = 0; index < file.metadata.row_groups.length && remaining > 0; index++) {
     // An empty row group has no rows to decode (hyparquet skips it too), and some writers leave its
     // chunk offsets unset (parquet-testing column_chunk_key_value_metadata.parquet).
     if (file.rowGroup(index).num_rows === 0) {
@@ -83,7 +96,9 @@ export async function* readParquetRowGroups(
       continue
     }
     const view = await rowGroupView(file, index, leaves)
-    yield await decodeView(view, names, options, file.name)
+    const rows = await decodeView(view, names, options, file.name, remaining)
+    remaining -= rows.length
+    yield rows
   }
 }
 
