@@ -133,6 +133,17 @@ function plainPages(bytes: Uint8Array, location: ErrorLocation, padded?: { numVa
 }
 
 /**
+ * A row group's row count against a chunk's value count, before a decoder sizes its rows by either: a
+ * column that is not repeated holds one value (or null) per row, a repeated one at least one per row.
+ */
+function checkValueCount(rows: number, values: number, maxRepetitionLevel: number, location: ErrorLocation): void {
+  const consistent = rows >= 0 && (maxRepetitionLevel === 0 ? values === rows : values >= rows)
+  if (!consistent) {
+    throw new MalformedFileError(`the row group has ${rows} rows, the column chunk ${values} values`, location)
+  }
+}
+
+/**
  * Reads one column chunk and returns it in plaintext framing. Encrypted chunks are decrypted and
  * authenticated in full before anything is returned.
  */
@@ -142,8 +153,10 @@ export async function readPlainChunk(
   columnIndex: number,
   meta: ColumnMetaData,
 ): Promise<PlainChunk> {
-  const column = file.leaf(columnIndex).dotPath
+  const leaf = file.leaf(columnIndex)
+  const column = leaf.dotPath
   const location = { file: file.name, rowGroup: rowGroupIndex, column }
+  checkValueCount(file.rowGroup(rowGroupIndex).num_rows, meta.num_values, leaf.maxRepetitionLevel, location)
   const range = chunkRange(meta)
   if (range.end > file.source.byteLength) {
     throw new MalformedFileError('column chunk runs past the end of the file', location)
