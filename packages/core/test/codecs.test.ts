@@ -230,6 +230,11 @@ describe('page sizes checked before anything is decompressed', () => {
     },
   )
 
+  it('LZ4: a Hadoop block length with its top bit set fails at once (read as signed, it looped forever)', () => {
+    const input = Uint8Array.of(0, 0, 0, 1, 0xff, 0xff, 0xff, 0xf8, 0x10, 0x41, 0, 0, 0, 0, 0, 0, 0, 0)
+    expect(() => decompress(CompressionCodec.LZ4, input, 1)).toThrow(MalformedFileError)
+  })
+
   it('an empty page decompresses to nothing whatever the codec stored (Spark writes empty V2 pages)', () => {
     expect(decompress(CompressionCodec.SNAPPY, new Uint8Array(0), 0)).toEqual(new Uint8Array(0))
   })

@@ -4,7 +4,7 @@ import { decompressZstd, compressors as hyparquetCompressors } from 'hyparquet-c
 import { compress as lz4CompressWithSize } from 'lz4-wasm-nodejs'
 import { compress as snappyCompress } from 'snappyjs'
 import { MalformedFileError, UnsupportedError } from '../errors.js'
-import { hadoopLz4Compress } from './lz4-hadoop.js'
+import { hadoopLz4Compress, hadoopLz4Decompress } from './lz4-hadoop.js'
 
 /** parquet.thrift CompressionCodec. */
 export const CompressionCodec = {
@@ -182,14 +182,19 @@ function boundedDecompressor(name: CodecName, decompressor: Decompressor): Decom
   }
 }
 
+const lz4Raw = hyparquetCompressors.LZ4_RAW as Decompressor
+
 /** The decompressors of every page this library reads, its own and hyparquet's, behind size checks. */
 export const decompressors: { [name in CodecName]?: Decompressor } = {
   SNAPPY: boundedDecompressor('SNAPPY', hyparquetCompressors.SNAPPY as Decompressor),
   GZIP: boundedDecompressor('GZIP', hyparquetCompressors.GZIP as Decompressor),
   BROTLI: boundedDecompressor('BROTLI', hyparquetCompressors.BROTLI as Decompressor),
   ZSTD: boundedDecompressor('ZSTD', zstdDecompress),
-  LZ4: boundedDecompressor('LZ4', hyparquetCompressors.LZ4 as Decompressor),
-  LZ4_RAW: boundedDecompressor('LZ4_RAW', hyparquetCompressors.LZ4_RAW as Decompressor),
+  LZ4: boundedDecompressor(
+    'LZ4',
+    (input, outputLength) => hadoopLz4Decompress(input, outputLength, lz4Raw) ?? lz4Raw(input, outputLength),
+  ),
+  LZ4_RAW: boundedDecompressor('LZ4_RAW', lz4Raw),
 }
 
 /** Decompresses a page body (or any bytes) with a Parquet codec, to exactly `uncompressedSize` bytes. */
