@@ -16,6 +16,7 @@ export const keyOptionSpec = {
   'key-list-file': { type: 'string' },
   'aad-prefix': { type: 'string' },
   'skip-signature-check': { type: 'boolean' },
+  strict: { type: 'boolean' },
 } as const
 
 export const keyOptionHelp = `  --key-list-file <file>           a file holding the key list "id: <base64>, ...": master keys of the local
@@ -23,6 +24,8 @@ export const keyOptionHelp = `  --key-list-file <file>           a file holding 
                                    PME_KEY_LIST_FILE; --key-list and PME_KEY_LIST take the list as is)
   --aad-prefix <s>                 AAD prefix, for files that do not store theirs
   --skip-signature-check           do not verify a plaintext footer's signature
+  --strict                         refuse what is otherwise left out with a warning on stderr: a bloom
+                                   filter of an encrypted column stored unencrypted (arrow-rs writes them)
 ${kmsOptionHelp}`
 
 /** How the files of one command run are opened: the KMS is set up once, for every file. */
@@ -36,7 +39,7 @@ export interface FileReader {
  */
 export async function fileReader(
   config: ResolvedConfig,
-  options: { aadPrefix?: string | undefined; skipSignatureCheck?: boolean | undefined },
+  options: { aadPrefix?: string | undefined; skipSignatureCheck?: boolean | undefined; strict?: boolean | undefined },
   kms?: KmsSetup,
 ): Promise<FileReader> {
   const setup = kms ?? (await kmsSetup(config))
@@ -57,6 +60,8 @@ export async function fileReader(
         ...(retrievers.length > 0 ? { keyRetriever: combineKeyRetrievers(...retrievers) } : {}),
         ...(options.aadPrefix !== undefined ? { aadPrefix: options.aadPrefix } : {}),
         ...(options.skipSignatureCheck ? { checkFooterSignature: false } : {}),
+        ...(options.strict ? { strict: true } : {}),
+        onWarning: (message: string) => process.stderr.write(`pme: warning: ${message}\n`),
       }
     },
   }
@@ -67,5 +72,6 @@ export function readOptions(values: Readonly<Record<string, unknown>>) {
   return {
     aadPrefix: values['aad-prefix'] as string | undefined,
     skipSignatureCheck: values['skip-signature-check'] === true,
+    strict: values.strict === true,
   }
 }

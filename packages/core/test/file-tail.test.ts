@@ -78,6 +78,15 @@ describe('readFileTail on malformed files', () => {
     await expect(readFileTail(bufferSource(bytes, 'bad.parquet'))).rejects.toThrow(MalformedFileError)
   })
 
+  it('says "truncated" for a file that starts as Parquet but was cut short', async () => {
+    const whole = file('PAR1', [1, 2, 3, 4, 5, 6, 7, 8, 9], 9, 'PAR1')
+    const cut = whole.subarray(0, whole.length - 3)
+    await expect(readFileTail(bufferSource(cut, 'cut.parquet'))).rejects.toThrow(
+      /the file is truncated.*starts with PAR1/,
+    )
+    await expect(readFileTail(bufferSource(file('PARE', [0, 0], 300, 'PARE')))).rejects.toThrow(/truncated/)
+  })
+
   it('returns the footer region and whether it is encrypted', async () => {
     const tail = await readFileTail(bufferSource(file('PARE', [9, 8, 7], 3, 'PARE')))
     expect(tail).toEqual({ encryptedFooter: true, footer: Uint8Array.of(9, 8, 7), footerOffset: 4 })

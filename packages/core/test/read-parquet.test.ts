@@ -11,6 +11,7 @@ import { bufferSource } from '../src/io/byte-source.js'
 import { readParquet, readParquetRowGroups } from '../src/read/read-parquet.js'
 import { type FileMetaData, FileMetaDataDef } from '../src/thrift/parquet-structs.js'
 import { decodeStruct } from '../src/thrift/struct-codec.js'
+import { writeParquet } from '../src/write/parquet-writer.js'
 import { expectPmeError } from './helpers/errors.js'
 import { int32Plain, type PlainColumn, plainParquet } from './helpers/plain-parquet.js'
 
@@ -126,5 +127,21 @@ describe('layouts of other writers', () => {
       metaOverrides: { data_page_offset: 0 },
     }))
     expect(await readParquet(plainParquet(empty, 0).bytes)).toEqual([])
+  })
+})
+
+describe('limit', () => {
+  it('reads the first rows across row groups and stops', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pme-limit-'))
+    try {
+      const path = join(dir, 'groups.parquet')
+      await writeParquet(path, { rows: Array.from({ length: 30 }, (_, i) => ({ n: i })) }, { rowGroupSize: 10 })
+      const groups: unknown[][] = []
+      for await (const group of readParquetRowGroups(path, { limit: 15 })) groups.push(group)
+      expect(groups.map((group) => group.length)).toEqual([10, 5])
+      expect(await readParquet(path, { limit: 15 })).toEqual(Array.from({ length: 15 }, (_, i) => ({ n: i })))
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -48,6 +48,7 @@ ${keyOptionHelp}`,
       parsers: exactParsers,
       utf8: false, // bytes not annotated as text are binary: printed as hex
       exactDecimals: true,
+      ...(Number.isFinite(limit) ? { limit } : {}),
     }
     let printed = 0
     // Row groups are decrypted one at a time and only as far as --limit needs.

@@ -96,7 +96,11 @@ ${keyOptionHelp}`,
       throw new UsageError(`the local KMS needs master keys: set ${waysToSet('kms.keyList')}`)
     }
     // An encrypted input is re-encrypted: the same keys decrypt it first (--aad-prefix is the output's).
-    const reader = await fileReader(config, { skipSignatureCheck: values['skip-signature-check'] === true }, kms)
+    const reader = await fileReader(
+      config,
+      { skipSignatureCheck: values['skip-signature-check'] === true, strict: values.strict === true },
+      kms,
+    )
     await ensureOutDir(values['out-dir'])
     const items = positionals.map((input, i) => ({ input, output: targets[i] as string }))
     await runBatch(

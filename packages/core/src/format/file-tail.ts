@@ -29,7 +29,12 @@ export async function readFileTail(source: ByteSource): Promise<FileTail> {
   const tailView = new DataView(tail.buffer, tail.byteOffset, TAIL_LENGTH)
   const tailMagic = tailView.getUint32(4, true)
   if (tailMagic !== PAR1 && tailMagic !== PARE) {
-    throw new MalformedFileError(`not a Parquet file: trailing magic is ${magicName(tailMagic)}`, { file })
+    // A Parquet head without a Parquet end is most often a copy or download cut short.
+    const detail =
+      headMagic === PAR1 || headMagic === PARE
+        ? `the file is truncated (or damaged at its end): it starts with ${magicName(headMagic)} but ends with ${magicName(tailMagic)}, not a footer`
+        : `not a Parquet file: trailing magic is ${magicName(tailMagic)}`
+    throw new MalformedFileError(detail, { file })
   }
   if (headMagic !== tailMagic) {
     throw new MalformedFileError(
@@ -42,7 +47,10 @@ export async function readFileTail(source: ByteSource): Promise<FileTail> {
   const footerLength = tailView.getUint32(0, true)
   const footerOffset = source.byteLength - TAIL_LENGTH - footerLength
   if (footerOffset < MAGIC_LENGTH) {
-    throw new MalformedFileError(`footer length ${footerLength} exceeds the file`, { file })
+    throw new MalformedFileError(
+      `footer length ${footerLength} exceeds the file of ${source.byteLength} bytes: the file is truncated or damaged`,
+      { file },
+    )
   }
   const footer = await source.read(footerOffset, source.byteLength - TAIL_LENGTH)
   return { encryptedFooter: tailMagic === PARE, footer, footerOffset }

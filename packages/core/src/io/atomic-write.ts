@@ -1,13 +1,13 @@
-import { randomBytes } from 'node:crypto'
 import { type FileHandle, open, rename, rm } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { releaseTempPath, removeStaleTempFiles, tempPathFor } from './temp-files.js'
 
 /** Appends bytes to the output; returns the offset at which they were written. */
 export type Append = (bytes: Uint8Array) => Promise<number>
 
 /**
  * A file written through a temp file in the same folder and renamed into place on commit, so readers
- * see either the old file or the complete new one. abort() (or a failed commit) removes the temp file.
+ * see either the old file or the complete new one. abort() (or a failed commit) removes the temp file;
+ * so do SIGINT and SIGTERM, and temp files of writers that died are removed by the next create().
  */
 export class AtomicFile {
   private offset = 0
@@ -19,8 +19,14 @@ export class AtomicFile {
   ) {}
 
   static async create(path: string): Promise<AtomicFile> {
-    const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
-    return new AtomicFile(path, temp, await open(temp, 'wx'))
+    await removeStaleTempFiles(path)
+    const temp = tempPathFor(path)
+    try {
+      return new AtomicFile(path, temp, await open(temp, 'wx'))
+    } catch (error) {
+      releaseTempPath(temp)
+      throw error
+    }
   }
 
   readonly append: Append = async (bytes) => {
@@ -39,6 +45,7 @@ export class AtomicFile {
       await this.handle.sync()
       await this.handle.close()
       await rename(this.temp, this.path)
+      releaseTempPath(this.temp)
     } catch (error) {
       await this.abort()
       throw error
@@ -48,6 +55,7 @@ export class AtomicFile {
   async abort(): Promise<void> {
     await this.handle.close().catch(() => undefined)
     await rm(this.temp, { force: true })
+    releaseTempPath(this.temp)
   }
 }
 

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto'
 import { access, copyFile, open, rename, rm } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
 import { NotEncryptedError, UsageError } from '../errors.js'
 import { readFileTail } from '../format/file-tail.js'
 import { refreshChecksumSidecar } from '../format/hadoop-checksum.js'
 import { toByteSource } from '../io/byte-source.js'
+import { releaseTempPath, removeStaleTempFiles, tempPathFor } from '../io/temp-files.js'
 import { ParquetFile } from '../read/parquet-file.js'
 import type { ColumnChunk, FileMetaData } from '../thrift/parquet-structs.js'
 import { FileEncryptor } from '../write/file-encryptor.js'
@@ -87,7 +86,8 @@ function withColumnKeyMetadata(metadata: FileMetaData, replace: (old: Uint8Array
  * rewrites the file's Hadoop `.crc` sidecar when it has one.
  */
 async function replaceFooter(path: string, footerOffset: number, footer: Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  await removeStaleTempFiles(path)
+  const temp = tempPathFor(path)
   try {
     await copyFile(path, temp)
     const handle = await open(temp, 'r+')
@@ -102,6 +102,8 @@ async function replaceFooter(path: string, footerOffset: number, footer: Uint8Ar
   } catch (error) {
     await rm(temp, { force: true })
     throw error
+  } finally {
+    releaseTempPath(temp)
   }
   await refreshChecksumSidecar(path)
 }

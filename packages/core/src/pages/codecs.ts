@@ -1,10 +1,10 @@
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib'
 import { init as initZstd, compress as zstdCompress } from '@bokuweb/zstd-wasm'
-import { compressors } from 'hyparquet-compressors'
+import { decompressZstd, compressors as hyparquetCompressors } from 'hyparquet-compressors'
 import { compress as lz4CompressWithSize } from 'lz4-wasm-nodejs'
 import { compress as snappyCompress } from 'snappyjs'
 import { MalformedFileError, UnsupportedError } from '../errors.js'
-import { hadoopLz4Compress } from './lz4-hadoop.js'
+import { hadoopLz4Compress, hadoopLz4Decompress } from './lz4-hadoop.js'
 
 /** parquet.thrift CompressionCodec. */
 export const CompressionCodec = {
@@ -96,10 +96,120 @@ export function compress(codec: number, bytes: Uint8Array): Uint8Array {
   }
 }
 
+/** A decompressor in hyparquet's form: the stored bytes and the page header's uncompressed size. */
+export type Decompressor = (input: Uint8Array, outputLength: number) => Uint8Array
+
 /**
- * Decompresses with hyparquet-compressors, the decompressors the reader hands to hyparquet, so a
- * page is read the same way wherever it is decoded. Checks the size against the page header's.
+ * How many output bytes one input byte can produce at most, per codec: a larger uncompressed size in
+ * a page header is a lie that would make the decompressor allocate it. Snappy: a 3-byte copy of 64
+ * bytes; deflate: 258 bytes from about 2 bits; LZ4: a match length grows by 255 per byte; zstd: a
+ * 4-byte RLE block of 128 KiB. Brotli has no useful bound: its output is capped by the header size.
  */
+const MAX_RATIO: { [name in CodecName]?: number } = { SNAPPY: 22, GZIP: 1032, LZ4: 256, LZ4_RAW: 256, ZSTD: 32768 }
+const RATIO_SLACK = 64
+
+/** Snappy's varint preamble: the uncompressed length, which the WebAssembly decoder trusts. */
+function snappyLength(input: Uint8Array): number | undefined {
+  let result = 0
+  for (let i = 0; i < 5 && i < input.length; i++) {
+    const byte = input[i] as number
+    result += (byte & 0x7f) * 2 ** (7 * i)
+    if ((byte & 0x80) === 0) return result
+  }
+  return undefined
+}
+
+/** Refuses a page whose sizes cannot be true before anything is allocated for it. */
+function checkSizes(name: CodecName, input: Uint8Array, outputLength: number): void {
+  if (!Number.isSafeInteger(outputLength) || outputLength < 0) {
+    throw new MalformedFileError(`${name} page has an uncompressed size of ${outputLength}`)
+  }
+  const ratio = MAX_RATIO[name]
+  if (ratio !== undefined && outputLength > input.length * ratio + RATIO_SLACK) {
+    throw new MalformedFileError(
+      `${name} page of ${input.length} bytes cannot hold the ${outputLength} bytes its header says`,
+    )
+  }
+  if (name === 'SNAPPY') {
+    const declared = snappyLength(input)
+    if (declared !== outputLength) {
+      throw new MalformedFileError(
+        `snappy length header ${declared ?? 'unreadable'} differs from the page header's ${outputLength}`,
+      )
+    }
+  }
+}
+
+const ZSTD_MAGIC = 0xfd2fb528
+
+/** The content size a zstd frame header declares, or undefined when it declares none. */
+function zstdContentSize(input: Uint8Array): number | undefined {
+  if (input.length < 6) return undefined
+  const view = new DataView(input.buffer, input.byteOffset, input.length)
+  if (view.getUint32(0, true) !== ZSTD_MAGIC) return undefined
+  const descriptor = input[4] as number
+  const singleSegment = (descriptor >> 5) & 1
+  const sizeBytes = [singleSegment, 2, 4, 8][descriptor >> 6] as number
+  if (sizeBytes === 0) return undefined
+  const at = 5 + (singleSegment ? 0 : 1) + ([0, 1, 2, 4][descriptor & 3] as number)
+  if (at + sizeBytes > input.length) return undefined
+  if (sizeBytes === 1) return input[at]
+  if (sizeBytes === 2) return view.getUint16(at, true) + 256
+  if (sizeBytes === 4) return view.getUint32(at, true)
+  return Number(view.getBigUint64(at, true))
+}
+
+/**
+ * zstd into a buffer of the page header's size, so a frame header claiming gigabytes cannot size the
+ * allocation. fzstd then returns the whole buffer however much it filled: the frame's own content
+ * size, when it has one, is what detects a short frame.
+ */
+function zstdDecompress(input: Uint8Array, outputLength: number): Uint8Array {
+  const declared = zstdContentSize(input)
+  if (declared !== undefined && declared !== outputLength) {
+    throw new MalformedFileError(`zstd frame holds ${declared} bytes, the page header says ${outputLength}`)
+  }
+  return decompressZstd(input, new Uint8Array(outputLength))
+}
+
+/** Runs hyparquet-compressors' decompressor with the page header's size as a hard output limit. */
+function boundedDecompressor(name: CodecName, decompressor: Decompressor): Decompressor {
+  return (input, outputLength) => {
+    // An empty page (Spark writes empty V2 data pages) has nothing to decompress, whatever the codec
+    // put in it: the reference LZ4 writes one zero byte, snappy a zero length, some writers nothing.
+    if (outputLength === 0) return new Uint8Array(0)
+    checkSizes(name, input, outputLength)
+    let output: Uint8Array
+    try {
+      output = decompressor(input, outputLength)
+    } catch (error) {
+      throw new MalformedFileError(`cannot decompress a ${name} page: ${(error as Error).message}`)
+    }
+    if (output.length !== outputLength) {
+      throw new MalformedFileError(
+        `${name} page decompressed to ${output.length} bytes, its header says ${outputLength}`,
+      )
+    }
+    return output
+  }
+}
+
+const lz4Raw = hyparquetCompressors.LZ4_RAW as Decompressor
+
+/** The decompressors of every page this library reads, its own and hyparquet's, behind size checks. */
+export const decompressors: { [name in CodecName]?: Decompressor } = {
+  SNAPPY: boundedDecompressor('SNAPPY', hyparquetCompressors.SNAPPY as Decompressor),
+  GZIP: boundedDecompressor('GZIP', hyparquetCompressors.GZIP as Decompressor),
+  BROTLI: boundedDecompressor('BROTLI', hyparquetCompressors.BROTLI as Decompressor),
+  ZSTD: boundedDecompressor('ZSTD', zstdDecompress),
+  LZ4: boundedDecompressor(
+    'LZ4',
+    (input, outputLength) => hadoopLz4Decompress(input, outputLength, lz4Raw) ?? lz4Raw(input, outputLength),
+  ),
+  LZ4_RAW: boundedDecompressor('LZ4_RAW', lz4Raw),
+}
+
+/** Decompresses a page body (or any bytes) with a Parquet codec, to exactly `uncompressedSize` bytes. */
 export function decompress(codec: number, bytes: Uint8Array, uncompressedSize: number): Uint8Array {
   const name = codecName(codec)
   if (name === 'UNCOMPRESSED') {
@@ -108,24 +218,11 @@ export function decompress(codec: number, bytes: Uint8Array, uncompressedSize: n
     }
     return bytes
   }
-  const decompressor = compressors[name]
+  const decompressor = decompressors[name]
   if (decompressor === undefined) {
     throw new UnsupportedError(`${name} pages cannot be decompressed: rewrite the file with another codec`)
   }
-  // The reference LZ4 writes an empty input as one zero byte, which hyparquet-compressors rejects.
-  if (uncompressedSize === 0) return new Uint8Array(0)
-  let output: Uint8Array
-  try {
-    output = decompressor(bytes, uncompressedSize)
-  } catch (error) {
-    throw new MalformedFileError(`cannot decompress a ${name} page: ${(error as Error).message}`)
-  }
-  if (output.length !== uncompressedSize) {
-    throw new MalformedFileError(
-      `${name} page decompressed to ${output.length} bytes, its header says ${uncompressedSize}`,
-    )
-  }
-  return output
+  return decompressor(bytes, uncompressedSize)
 }
 
 /** Compressors in hyparquet-writer's form: one function per codec name. */

@@ -33,3 +33,37 @@ export function hadoopLz4Compress(bytes: Uint8Array, compressBlock: (block: Uint
   }
   return out
 }
+
+/**
+ * Reads `input` as Hadoop LZ4 blocks into `outputLength` bytes, decompressing each with
+ * `decompressBlock` (raw LZ4, to exactly the block's stated size). Returns undefined when the bytes are
+ * not that framing (Arrow C++ then reads them as one raw LZ4 block, and so do callers). Lengths are
+ * unsigned: hyparquet-compressors reads them as signed and can loop forever on a damaged one.
+ */
+export function hadoopLz4Decompress(
+  input: Uint8Array,
+  outputLength: number,
+  decompressBlock: (block: Uint8Array, size: number) => Uint8Array,
+): Uint8Array | undefined {
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength)
+  const output = new Uint8Array(outputLength)
+  let at = 0
+  let written = 0
+  while (input.length - at >= PREFIX_LENGTH) {
+    const blockOutput = view.getUint32(at, false)
+    const blockInput = view.getUint32(at + 4, false)
+    at += PREFIX_LENGTH
+    if (blockInput > input.length - at || blockOutput > outputLength - written) return undefined
+    let block: Uint8Array
+    try {
+      block = decompressBlock(input.subarray(at, at + blockInput), blockOutput)
+    } catch {
+      return undefined
+    }
+    if (block.length !== blockOutput) return undefined
+    output.set(block, written)
+    written += blockOutput
+    at += blockInput
+  }
+  return at === input.length && written === outputLength ? output : undefined
+}

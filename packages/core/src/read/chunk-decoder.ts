@@ -3,9 +3,9 @@ import { readColumn } from 'hyparquet/src/column.js'
 import { CompressionCodecs } from 'hyparquet/src/constants.js'
 import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
 import type { DecodedArray } from 'hyparquet/src/types.js'
-import { compressors } from 'hyparquet-compressors'
 import { MalformedFileError, PmeError } from '../errors.js'
 import { PAR1_BYTES, plaintextFileMetaData, plaintextFooterBytes } from '../format/plaintext-footer.js'
+import { decompressors } from '../pages/codecs.js'
 import type { ColumnMetaData } from '../thrift/parquet-structs.js'
 import type { PlainChunk } from './column-chunk.js'
 import type { ParquetFile } from './parquet-file.js'
@@ -57,7 +57,7 @@ export function decodeChunk(
   chunk: PlainChunk,
   meta: ColumnMetaData,
   schemaPath: SchemaTree[],
-  numRows: number,
+  rows: { readonly group: number; readonly wanted: number },
   options: DecodeOptions,
 ): DecodedArray[] {
   const leaf = schemaPath[schemaPath.length - 1] as SchemaTree
@@ -69,14 +69,17 @@ export function decodeChunk(
     schemaPath,
     type: leaf.element.type ?? 'BYTE_ARRAY',
     codec,
-    compressors,
+    // The bounded decompressors: a page header's size limits what a codec may produce.
+    compressors: decompressors,
     parsers: { ...DEFAULT_PARSERS, ...options.parsers },
     ...(options.utf8 === undefined ? {} : { utf8: options.utf8 }),
   }
   const { bytes } = chunk
   const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 }
   try {
-    return readColumn(reader, { groupStart: 0, selectStart: 0, selectEnd: numRows, groupRows: numRows }, decoder).data
+    // A flat column stops after the page that holds the last wanted row; a nested one is read whole.
+    const select = { groupStart: 0, selectStart: 0, selectEnd: rows.wanted, groupRows: rows.group }
+    return readColumn(reader, select, decoder).data
   } catch (error) {
     if (PmeError.is(error)) throw error
     throw new MalformedFileError(`cannot decode the data: ${(error as Error).message}`)

@@ -5,6 +5,7 @@ import { type ErrorLocation, IntegrityError, MalformedFileError, PmeError, Unsup
 import { ChunkBuilder, type PageSpan, readPlainPage } from '../format/chunk-builder.js'
 import { chunkRange } from '../format/chunk-range.js'
 import { crc32 } from '../format/crc32.js'
+import { DICTIONARY_HEADER_PADDING, undercountsDictionaryHeaders } from '../format/dictionary-header-padding.js'
 import { type ColumnMetaData, type PageHeader, PageHeaderDef, PageType } from '../thrift/parquet-structs.js'
 import { decodeStruct, encodeStruct } from '../thrift/struct-codec.js'
 import type { FileDecryptor } from './file-decryptor.js'
@@ -113,18 +114,33 @@ function decryptPages(encrypted: Uint8Array, hasDictionary: boolean, ctx: PageCo
  * page is read from the first header: older parquet-mr writers leave dictionary_page_offset unset and
  * point data_page_offset at the dictionary page (parquet-testing nested_lists.snappy.parquet).
  */
-function plainPages(bytes: Uint8Array, location: ErrorLocation): PlainChunk {
+function plainPages(bytes: Uint8Array, location: ErrorLocation, padded?: { numValues: number }): PlainChunk {
   const dataPages: PageSpan[] = []
   let hasDictionary = false
   let position = 0
+  let values = 0
   while (position < bytes.length) {
+    // A padded chunk (dictionary-header-padding.ts) ends after its last value, not at the padding's end.
+    if (padded && values >= padded.numValues && dataPages.length > 0) break
     const { header, body, end: next } = readPlainPage(bytes, position, location)
     checkPageCrc(header, body, { ...location, page: dataPages.length })
     if (header.type !== PageType.DictionaryPage) dataPages.push({ offset: position, size: next - position })
     else if (position === 0) hasDictionary = true
+    values += header.data_page_header?.num_values ?? header.data_page_header_v2?.num_values ?? 0
     position = next
   }
-  return { bytes, hasDictionary, dataPages }
+  return { bytes: bytes.subarray(0, position), hasDictionary, dataPages }
+}
+
+/**
+ * A row group's row count against a chunk's value count, before a decoder sizes its rows by either: a
+ * column that is not repeated holds one value (or null) per row, a repeated one at least one per row.
+ */
+function checkValueCount(rows: number, values: number, maxRepetitionLevel: number, location: ErrorLocation): void {
+  const consistent = rows >= 0 && (maxRepetitionLevel === 0 ? values === rows : values >= rows)
+  if (!consistent) {
+    throw new MalformedFileError(`the row group has ${rows} rows, the column chunk ${values} values`, location)
+  }
 }
 
 /**
@@ -137,16 +153,22 @@ export async function readPlainChunk(
   columnIndex: number,
   meta: ColumnMetaData,
 ): Promise<PlainChunk> {
-  const column = file.leaf(columnIndex).dotPath
+  const leaf = file.leaf(columnIndex)
+  const column = leaf.dotPath
   const location = { file: file.name, rowGroup: rowGroupIndex, column }
+  checkValueCount(file.rowGroup(rowGroupIndex).num_rows, meta.num_values, leaf.maxRepetitionLevel, location)
   const range = chunkRange(meta)
   if (range.end > file.source.byteLength) {
     throw new MalformedFileError('column chunk runs past the end of the file', location)
   }
-  const bytes = await file.source.read(range.start, range.end)
+  const key = await file.columnKey(rowGroupIndex, columnIndex).catch((error: unknown) => {
+    throw error instanceof PmeError ? error.at(location) : error
+  })
+  const padded = !key && undercountsDictionaryHeaders(file.metadata.created_by)
+  const end = padded ? Math.min(file.source.byteLength, range.end + DICTIONARY_HEADER_PADDING) : range.end
+  const bytes = await file.source.read(range.start, end)
   try {
-    const key = await file.columnKey(rowGroupIndex, columnIndex)
-    if (!key || !file.decryptor) return plainPages(bytes, location)
+    if (!key || !file.decryptor) return plainPages(bytes, location, padded ? { numValues: meta.num_values } : undefined)
     const ctx = {
       decryptor: file.decryptor,
       key,

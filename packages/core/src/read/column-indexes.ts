@@ -1,6 +1,6 @@
-import { ModuleType } from '../crypto/aad.js'
+import { ModuleType, moduleName } from '../crypto/aad.js'
 import { concatBytes } from '../crypto/aes.js'
-import { MalformedFileError, PmeError } from '../errors.js'
+import { IntegrityError, MalformedFileError, PmeError } from '../errors.js'
 import {
   type BloomFilterHeader,
   BloomFilterHeaderDef,
@@ -31,12 +31,14 @@ async function readModule(
   type: ModuleType,
 ): Promise<{ plaintext: Uint8Array; size: number }> {
   const { file } = at
+  const what = moduleName(type)
   if (offset < 0 || offset + 4 > file.source.byteLength) {
-    throw new MalformedFileError('index module starts outside the file')
+    throw new MalformedFileError(`${what} module starts outside the file`)
   }
   const prefix = await file.source.read(offset, offset + 4)
   const size = 4 + new DataView(prefix.buffer, prefix.byteOffset, 4).getUint32(0, true)
-  if (offset + size > file.source.byteLength) throw new MalformedFileError('index module runs past the end of the file')
+  if (offset + size > file.source.byteLength)
+    throw new MalformedFileError(`${what} module runs past the end of the file`)
   const module = await file.source.read(offset, offset + size)
   if (!file.decryptor || !at.key) throw new MalformedFileError('module read on a plaintext column')
   const plaintext = file.decryptor.decrypt(
@@ -111,6 +113,37 @@ export function readOffsetIndex(file: ParquetFile, rowGroup: number, column: num
   )
 }
 
+/** The plaintext bloom filter (header + bitset) at the start of `region`. */
+function plaintextBloomFilter(region: Uint8Array): Uint8Array {
+  const { value: header, end } = decodeStruct<BloomFilterHeader>(BloomFilterHeaderDef, region)
+  if (header.numBytes < 0 || end + header.numBytes > region.length) {
+    throw new MalformedFileError('bloom filter runs past its region')
+  }
+  return region.subarray(0, end + header.numBytes)
+}
+
+/**
+ * An encrypted column's bloom filter that is not a module: arrow-rs (60 and earlier) writes the
+ * filters of encrypted columns unencrypted, against the spec. It cannot be authenticated, so it is
+ * left out with a warning, or refused under `strict`. Anything else fails as the module error it was.
+ */
+async function unencryptedBloomFilter(at: ModuleReader, offset: number, meta: ColumnMetaData, moduleError: unknown) {
+  const isFilter = await readRegion(at.file, offset, meta.bloom_filter_length)
+    .then(plaintextBloomFilter)
+    .then(
+      () => true,
+      () => false,
+    )
+  const moduleFailed = moduleError instanceof MalformedFileError || moduleError instanceof IntegrityError
+  if (!isFilter || !moduleFailed || !at.file.decryptor) throw moduleError
+  const column = at.file.leaf(at.column).dotPath
+  at.file.decryptor.leaveOut(
+    `the bloom filter of encrypted column ${column} is stored unencrypted (as arrow-rs writes them) and cannot be authenticated`,
+    { rowGroup: at.rowGroup, column },
+  )
+  return undefined
+}
+
 /** The bloom filter as plaintext header + bitset, or undefined when the chunk has none. */
 export function readBloomFilterBytes(
   file: ParquetFile,
@@ -123,15 +156,16 @@ export function readBloomFilterBytes(
   return withLocation(file, rowGroup, column, async () => {
     const at = await moduleReader(file, rowGroup, column)
     if (at.key) {
-      // The bitset module follows the header module directly.
-      const header = await readModule(at, offset, ModuleType.BloomFilterHeader)
-      const { end } = decodeStruct<BloomFilterHeader>(BloomFilterHeaderDef, header.plaintext)
-      const bitset = await readModule(at, offset + header.size, ModuleType.BloomFilterBitset)
-      return concatBytes([header.plaintext.subarray(0, end), bitset.plaintext])
+      try {
+        // The bitset module follows the header module directly.
+        const header = await readModule(at, offset, ModuleType.BloomFilterHeader)
+        const { end } = decodeStruct<BloomFilterHeader>(BloomFilterHeaderDef, header.plaintext)
+        const bitset = await readModule(at, offset + header.size, ModuleType.BloomFilterBitset)
+        return concatBytes([header.plaintext.subarray(0, end), bitset.plaintext])
+      } catch (error) {
+        return unencryptedBloomFilter(at, offset, meta, error)
+      }
     }
-    const region = await readRegion(file, offset, meta.bloom_filter_length)
-    const { value: header, end } = decodeStruct<BloomFilterHeader>(BloomFilterHeaderDef, region)
-    if (end + header.numBytes > region.length) throw new MalformedFileError('bloom filter runs past its region')
-    return region.subarray(0, end + header.numBytes)
+    return plaintextBloomFilter(await readRegion(file, offset, meta.bloom_filter_length))
   })
 }

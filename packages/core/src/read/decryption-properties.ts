@@ -17,6 +17,14 @@ export interface DecryptionProperties {
   aadPrefixVerifier?: (aadPrefix: Uint8Array) => void
   /** Verify a plaintext footer's signature (default true; needs the footer key). */
   checkFooterSignature?: boolean
+  /**
+   * Refuse what is otherwise read with a warning: a bloom filter of an encrypted column stored
+   * unencrypted (arrow-rs writes them so, against the spec). By default such a filter is dropped, since
+   * it cannot be authenticated, and `onWarning` is told.
+   */
+  strict?: boolean
+  /** Receives warnings about content that was read but not trusted (default: none are reported). */
+  onWarning?: (message: string) => void
 }
 
 export function hasKeySource(props: DecryptionProperties | undefined): boolean {

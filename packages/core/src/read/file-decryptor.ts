@@ -70,6 +70,12 @@ export class FileDecryptor {
     this.fileAad = fileAad(this.aadPrefix, params.aadFileUnique)
   }
 
+  /** Content that was read but cannot be trusted, and is left out: refused under `strict`, else reported. */
+  leaveOut(reason: string, location: ErrorLocation): void {
+    if (this.props.strict) throw new IntegrityError(`${reason}: refused (strict)`, { file: this.file, ...location })
+    this.props.onWarning?.(`${this.file}: ${reason}; it is left out`)
+  }
+
   footerKey(keyMetadata: Uint8Array | undefined): Promise<Uint8Array> {
     return this.cachedKey('footer', () => this.retrieve(this.props.footerKey, keyMetadata, 'the footer key', {}))
   }

@@ -25,6 +25,11 @@ export interface ColumnsOptions extends DecryptionProperties, DecodeOptions {
    * instead of numbers, which keep only 15-17 digits.
    */
   exactDecimals?: boolean
+  /**
+   * Read at most this many rows, from the first: pages past them are not decoded, so memory follows
+   * the rows asked for rather than the row group. (Chunks are still read and authenticated whole.)
+   */
+  limit?: number
 }
 
 /**
@@ -121,6 +126,18 @@ function join(parts: readonly DecodedArray[]): DecodedArray {
   return out as DecodedArray
 }
 
+/** The first `count` values of a column's parts. */
+function firstRows(parts: readonly DecodedArray[], count: number): DecodedArray[] {
+  const kept: DecodedArray[] = []
+  let left = count
+  for (const part of parts) {
+    if (left <= 0) break
+    kept.push(part.length <= left ? part : part.slice(0, left))
+    left -= part.length
+  }
+  return kept
+}
+
 /** Each top-level column's values in parts (a flat column's pages), joined by the caller once. */
 type ColumnParts = Map<string, DecodedArray[]>
 
@@ -129,6 +146,7 @@ async function readRowGroup(
   rowGroup: number,
   projection: Projection,
   options: ColumnsOptions,
+  wanted: number,
 ): Promise<ColumnParts> {
   const numRows = file.rowGroup(rowGroup).num_rows
   const leafData = new Map<string, DecodedArray[]>()
@@ -145,7 +163,7 @@ async function readRowGroup(
     try {
       const meta = await file.columnMetaData(rowGroup, index)
       const plain = await readPlainChunk(file, rowGroup, index, meta)
-      leafData.set(leaf.dotPath, decodeChunk(plain, meta, schemaPath, numRows, options))
+      leafData.set(leaf.dotPath, decodeChunk(plain, meta, schemaPath, { group: numRows, wanted }, options))
     } catch (error) {
       if (PmeError.is(error)) throw error.at({ file: file.name, rowGroup, column: leaf.dotPath })
       throw error
@@ -180,10 +198,12 @@ async function readRowGroup(
   }
   for (const [name, parts] of columns) {
     const count = parts.reduce((sum, part) => sum + part.length, 0)
-    if (count !== numRows) {
+    // Decoding may stop early (wanted < numRows), at a page end past the last wanted row.
+    if (wanted === numRows ? count !== numRows : count < wanted || count > numRows) {
       const detail = `column ${name} decodes to ${count} values, the row group has ${numRows} rows`
       throw new MalformedFileError(detail, { file: file.name, rowGroup })
     }
+    if (count > wanted) columns.set(name, firstRows(parts, wanted))
   }
   return columns
 }
@@ -225,9 +245,13 @@ async function* readGroupParts(
 ): AsyncGenerator<{ rowGroup: number; numRows: number; parts: ColumnParts }> {
   const file = await openFile(source, options)
   const projection = project(file, options.columns, options.exactDecimals)
+  let remaining = options.limit ?? Number.POSITIVE_INFINITY
   for (const rowGroup of rowGroupIndexes(file, options.rowGroups)) {
-    const parts = await readRowGroup(file, rowGroup, projection, options)
-    yield { rowGroup, numRows: file.rowGroup(rowGroup).num_rows, parts }
+    if (remaining <= 0) break
+    const wanted = Math.min(file.rowGroup(rowGroup).num_rows, remaining)
+    const parts = await readRowGroup(file, rowGroup, projection, options, wanted)
+    remaining -= wanted
+    yield { rowGroup, numRows: wanted, parts }
   }
 }
 

@@ -150,7 +150,7 @@ export const EncryptionAlgorithmDef = struct('EncryptionAlgorithm', {
 })
 
 export const FileCryptoMetaDataDef = struct('FileCryptoMetaData', {
-  1: ['encryption_algorithm', EncryptionAlgorithmDef],
+  1: ['encryption_algorithm', EncryptionAlgorithmDef, 'required'],
   2: ['key_metadata', 'binary'],
 })
 
@@ -159,7 +159,7 @@ const ColumnCryptoMetaDataDef = struct('ColumnCryptoMetaData', {
   2: [
     'ENCRYPTION_WITH_COLUMN_KEY',
     struct('EncryptionWithColumnKey', {
-      1: ['path_in_schema', list('string')],
+      1: ['path_in_schema', list('string'), 'required'],
       2: ['key_metadata', 'binary'],
     }),
   ],
@@ -169,14 +169,14 @@ const ColumnCryptoMetaDataDef = struct('ColumnCryptoMetaData', {
 const StatisticsDef = struct('Statistics', {})
 
 export const ColumnMetaDataDef = struct('ColumnMetaData', {
-  1: ['type', 'i32'],
-  2: ['encodings', list('i32')],
-  3: ['path_in_schema', list('string')],
-  4: ['codec', 'i32'],
-  5: ['num_values', 'i64'],
-  6: ['total_uncompressed_size', 'i64'],
-  7: ['total_compressed_size', 'i64'],
-  9: ['data_page_offset', 'i64'],
+  1: ['type', 'i32', 'required'],
+  2: ['encodings', list('i32'), 'required'],
+  3: ['path_in_schema', list('string'), 'required'],
+  4: ['codec', 'i32', 'required'],
+  5: ['num_values', 'i64', 'required'],
+  6: ['total_uncompressed_size', 'i64', 'required'],
+  7: ['total_compressed_size', 'i64', 'required'],
+  9: ['data_page_offset', 'i64', 'required'],
   10: ['index_page_offset', 'i64'],
   11: ['dictionary_page_offset', 'i64'],
   12: ['statistics', StatisticsDef],
@@ -201,9 +201,9 @@ const ColumnChunkDef = struct('ColumnChunk', {
 })
 
 const RowGroupDef = struct('RowGroup', {
-  1: ['columns', list(ColumnChunkDef)],
+  1: ['columns', list(ColumnChunkDef), 'required'],
   2: ['total_byte_size', 'i64'],
-  3: ['num_rows', 'i64'],
+  3: ['num_rows', 'i64', 'required'],
   5: ['file_offset', 'i64'],
   6: ['total_compressed_size', 'i64'],
   7: ['ordinal', 'i16'],
@@ -213,45 +213,45 @@ const SchemaElementDef = struct('SchemaElement', {
   1: ['type', 'i32'],
   2: ['type_length', 'i32'],
   3: ['repetition_type', 'i32'],
-  4: ['name', 'string'],
+  4: ['name', 'string', 'required'],
   5: ['num_children', 'i32'],
   6: ['converted_type', 'i32'],
 })
 
 export const FileMetaDataDef = struct('FileMetaData', {
   1: ['version', 'i32'],
-  2: ['schema', list(SchemaElementDef)],
-  3: ['num_rows', 'i64'],
-  4: ['row_groups', list(RowGroupDef)],
+  2: ['schema', list(SchemaElementDef), 'required'],
+  3: ['num_rows', 'i64', 'required'],
+  4: ['row_groups', list(RowGroupDef), 'required'],
   6: ['created_by', 'string'],
   8: ['encryption_algorithm', EncryptionAlgorithmDef],
   9: ['footer_signing_key_metadata', 'binary'],
 })
 
 export const PageHeaderDef = struct('PageHeader', {
-  1: ['type', 'i32'],
-  2: ['uncompressed_page_size', 'i32'],
-  3: ['compressed_page_size', 'i32'],
+  1: ['type', 'i32', 'required'],
+  2: ['uncompressed_page_size', 'i32', 'required'],
+  3: ['compressed_page_size', 'i32', 'required'],
   4: ['crc', 'i32'],
   5: [
     'data_page_header',
     struct('DataPageHeader', {
-      1: ['num_values', 'i32'],
-      2: ['encoding', 'i32'],
-      3: ['definition_level_encoding', 'i32'],
-      4: ['repetition_level_encoding', 'i32'],
+      1: ['num_values', 'i32', 'required'],
+      2: ['encoding', 'i32', 'required'],
+      3: ['definition_level_encoding', 'i32', 'required'],
+      4: ['repetition_level_encoding', 'i32', 'required'],
       5: ['statistics', StatisticsDef],
     }),
   ],
   8: [
     'data_page_header_v2',
     struct('DataPageHeaderV2', {
-      1: ['num_values', 'i32'],
-      2: ['num_nulls', 'i32'],
-      3: ['num_rows', 'i32'],
-      4: ['encoding', 'i32'],
-      5: ['definition_levels_byte_length', 'i32'],
-      6: ['repetition_levels_byte_length', 'i32'],
+      1: ['num_values', 'i32', 'required'],
+      2: ['num_nulls', 'i32', 'required'],
+      3: ['num_rows', 'i32', 'required'],
+      4: ['encoding', 'i32', 'required'],
+      5: ['definition_levels_byte_length', 'i32', 'required'],
+      6: ['repetition_levels_byte_length', 'i32', 'required'],
       7: ['is_compressed', 'bool'],
       8: ['statistics', StatisticsDef],
     }),
@@ -263,15 +263,16 @@ export const OffsetIndexDef = struct('OffsetIndex', {
     'page_locations',
     list(
       struct('PageLocation', {
-        1: ['offset', 'i64'],
-        2: ['compressed_page_size', 'i32'],
-        3: ['first_row_index', 'i64'],
+        1: ['offset', 'i64', 'required'],
+        2: ['compressed_page_size', 'i32', 'required'],
+        3: ['first_row_index', 'i64', 'required'],
       }),
     ),
+    'required',
   ],
 })
 
 /** Only its length matters here: the column index is copied as it is, minus padding. */
 export const ColumnIndexDef = struct('ColumnIndex', {})
 
-export const BloomFilterHeaderDef = struct('BloomFilterHeader', { 1: ['numBytes', 'i32'] })
+export const BloomFilterHeaderDef = struct('BloomFilterHeader', { 1: ['numBytes', 'i32', 'required'] })

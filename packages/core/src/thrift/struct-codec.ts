@@ -14,9 +14,12 @@ export interface ListKind {
   readonly list: FieldKind
 }
 
+/** A field the spec marks `required`: decoding fails when it is absent, so no reader sees undefined. */
+export type Presence = 'required' | 'optional'
+
 export interface StructDef {
   readonly name: string
-  readonly fields: Readonly<Record<number, readonly [name: string, kind: FieldKind]>>
+  readonly fields: Readonly<Record<number, readonly [name: string, kind: FieldKind, presence?: Presence]>>
 }
 
 export const UNKNOWN_FIELDS: unique symbol = Symbol('thrift unknown fields')
@@ -78,6 +81,10 @@ function typeMatches(kind: FieldKind, wireType: number): boolean {
 function readValue(reader: CompactReader, kind: FieldKind, wireType: number, depth: number): unknown {
   if (isList(kind)) {
     const [elementType, count] = reader.listHeader()
+    // Every element takes at least one byte: a larger count is a lie, refused before the loop.
+    if (count > reader.bytes.length - reader.offset) {
+      throw new MalformedFileError(`thrift list of ${count} elements is longer than its data`)
+    }
     const values: unknown[] = []
     for (let i = 0; i < count; i++) values.push(readElement(reader, kind.list, elementType, depth + 1))
     return values
@@ -130,6 +137,11 @@ function readStruct(reader: CompactReader, def: StructDef, depth: number): Recor
       const start = reader.offset
       reader.skip(wireType, depth)
       unknown.push({ id, type: wireType, raw: reader.bytes.slice(start, reader.offset) })
+    }
+  }
+  for (const [name, , presence] of Object.values(def.fields)) {
+    if (presence === 'required' && out[name] === undefined) {
+      throw new MalformedFileError(`thrift ${def.name} lacks its required field ${name}`)
     }
   }
   if (unknown.length > 0) out[UNKNOWN_FIELDS] = unknown
