@@ -1,5 +1,3 @@
-import { readdir, stat } from 'node:fs/promises'
-import { join } from 'node:path'
 import { migrateKeyMaterial, UsageError } from '@pme/core'
 import { runBatch } from './batch.js'
 import type { CommandContext } from './commands/command.js'
@@ -9,6 +7,7 @@ import { OPTIONS } from './config/options.js'
 import { type ResolvedConfig, resolveConfig, settingValue } from './config/resolve.js'
 import { readOptions } from './key-options.js'
 import { kmsSetup } from './kms.js'
+import { rotationTargets } from './rotation-targets.js'
 
 /** `pme rotate --to-config`: moving files to another KMS backend. */
 export const migrateOptionSpec = {
@@ -46,38 +45,13 @@ export function parseMasterKeyMap(text: string): Record<string, string> {
   return map
 }
 
-/** parquet-java's HiddenFileFilter: `_KEY_MATERIAL_FOR_*`, `_SUCCESS`, `.crc` sidecars are not data files. */
-const isHidden = (name: string) => name.startsWith('_') || name.startsWith('.')
-
-async function dataFiles(folder: string): Promise<string[]> {
-  const entries = (await readdir(folder, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))
-  const files: string[] = []
-  for (const entry of entries) {
-    if (isHidden(entry.name)) continue
-    const path = join(folder, entry.name)
-    if (entry.isDirectory()) files.push(...(await dataFiles(path)))
-    else if (entry.isFile()) files.push(path)
-  }
-  return files
-}
-
 /**
  * The files to move: each file as given; a folder's data files and those of its subfolders, as
- * KeyToolkit.rotateMasterKeys lists them. Every file moves, wherever its key material is: a file
- * left behind would still need the old backend.
+ * rotation lists them. Every file moves, wherever its key material is: a file left behind would
+ * still need the old backend.
  */
 export async function migrationPaths(paths: readonly string[]): Promise<string[]> {
-  const files: string[] = []
-  for (const path of paths) {
-    const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-      throw new UsageError(`cannot migrate ${path}: ${error.code === 'ENOENT' ? 'no such file or folder' : error.code}`)
-    })
-    const found = info.isDirectory() ? await dataFiles(path) : [path]
-    if (found.length === 0)
-      throw new UsageError(`no Parquet files in folder ${path} (names starting _ or . are skipped)`)
-    files.push(...found)
-  }
-  return files
+  return (await rotationTargets(paths)).map((target) => target.input)
 }
 
 /**

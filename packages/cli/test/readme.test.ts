@@ -30,8 +30,10 @@ describe('the README', () => {
     chmodSync(join(pathDir, 'pme'), 0o755)
     // The examples export their own key list: one from the test's environment must not leak in.
     const { PME_KEY_LIST: _ignored, ...inherited } = process.env
-    const env = { ...inherited, PATH: `${pathDir}:${venvBin}:${dirname(process.execPath)}:/usr/bin:/bin` }
-    const script = `set -euo pipefail\n${examples.join('\n')}`
+    const path = `${pathDir}:${venvBin}:${dirname(process.execPath)}:/usr/bin:/bin`
+    const env = { ...inherited, PATH: path }
+    // Set again inside: a BASH_ENV startup file (pyenv's, on these machines) may put its shims first.
+    const script = `export PATH='${path}'\nset -euo pipefail\n${examples.join('\n')}`
     const run = spawnSync('bash', ['-c', script], { cwd: dir, env, encoding: 'utf8', timeout: 120_000 })
     expect(run.stderr).not.toMatch(/Error|error:/)
     expect(run.status, run.stderr).toBe(0)

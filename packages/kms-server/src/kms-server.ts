@@ -116,6 +116,10 @@ export function createKmsServer(options: KmsServerOptions): KmsServer {
       const timer = setTimeout(() => closing.closeAllConnections(), CLOSE_GRACE_MS)
       await closed
       clearTimeout(timer)
+      // The adapter's client (a gRPC channel, an SDK client) goes with the server.
+      const opened = keys
+      keys = undefined
+      await (await opened)?.close?.()
     },
   }
 }

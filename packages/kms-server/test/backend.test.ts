@@ -110,3 +110,25 @@ describe('an adapter whose factory fails', () => {
     expect(server.url).toBeUndefined()
   })
 })
+
+describe('closing the server', () => {
+  it("closes the adapter's client once, after the listener", async () => {
+    let closed = 0
+    const client = Object.assign(new FakeAdapterClient(), {
+      close: async () => {
+        closed += 1
+      },
+    })
+    const server = createKmsServer({
+      backend: { factory: () => client, name: 'fake' },
+      access: { acl: {}, enforceOn: [] },
+      log: () => {},
+    })
+    await server.listen(0, '127.0.0.1')
+    expect(closed).toBe(0)
+    await server.close()
+    expect(closed).toBe(1)
+    await server.close()
+    expect(closed).toBe(1)
+  })
+})
