@@ -79,7 +79,7 @@ describe.skipIf(skip)(`KMS migration: vault to aws (${mode} mode)`, () => {
     for (const { name, flags } of variants) {
       const file = path.join(folder, name)
       const args = ['encrypt', plain, '-o', file, '--footer-key', keys.footer, '--column-keys', `${keys.pii}:name,ssn`]
-      const run = await runPme([...args, ...flags, '--config', sourceConfig])
+      const run = await runPme([...args, ...flags, '--config', sourceConfig, '--quiet'])
       expect(run.stderr).toBe('')
       expect(await readWith(source(), file)).toEqual(ROWS)
       written.push({ file, external: flags.includes('--external-key-material'), bytes: readFileSync(file) })
