@@ -16,7 +16,7 @@ const USAGE = `usage: node scripts/release.mjs [--registry <url> [--anonymous]] 
   --anonymous       for a throwaway local registry that lets anyone publish (the CI install test): npm
                     refuses to publish without a token, so a placeholder one is sent
   --out <dir>       where the tarballs go (default: .release)
-  --no-build        use the packages' dist as it is (CI built it already)
+  --no-build        use the packages' dist as it is (CI built it already, from a clean checkout)
   --pack-only       build, pack and check; publish nothing
   --dry-run         npm publish --dry-run: show what would be published
 `
@@ -128,7 +128,11 @@ function published(name, version) {
 }
 
 const packages = packagesInOrder()
-if (!values['no-build']) run('pnpm', ['build', '--output-logs=errors-only'], { stdio: 'inherit' })
+if (!values['no-build']) {
+  // A clean build: tsc never removes outputs of deleted sources, and a stale file would be published.
+  for (const { dir } of packages) rmSync(join(dir, 'dist'), { recursive: true, force: true })
+  run('pnpm', ['build', '--force', '--output-logs=errors-only'], { stdio: 'inherit' })
+}
 const out = resolve(root, values.out)
 rmSync(out, { recursive: true, force: true })
 mkdirSync(out, { recursive: true })
