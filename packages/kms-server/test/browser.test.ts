@@ -32,7 +32,8 @@ async function authorize(page: Page, token: string): Promise<void> {
 async function execute(page: Page, operationId: string, masterKeyId: string, body: string) {
   const operation = page.locator(`#operations-keys-${operationId}`)
   if (!(await operation.locator('.execute').isVisible())) await operation.locator('.opblock-summary').click()
-  await operation.locator('input[placeholder="masterKeyId"]').fill(masterKeyId)
+  // The configured master key ids are the parameter's enum: Swagger UI offers them in a list.
+  await operation.locator('tr[data-param-name="masterKeyId"] select').selectOption(masterKeyId)
   await operation.locator('textarea.body-param__text').fill(body)
   const clear = operation.locator('.btn-clear')
   if (await clear.isVisible()) await clear.click()
@@ -71,6 +72,14 @@ describe.skipIf(!present && !required)('Swagger UI in headless Chromium', () => 
       expect.arrayContaining(['/v1/keys/{masterKeyId}/wrap', '/v1/keys/{masterKeyId}/unwrap', '/healthz', '/metrics']),
     )
     expect(await page.locator('.auth-wrapper .authorize').isVisible()).toBe(true)
+  })
+
+  it('lists the configured master key ids for the key parameter', async () => {
+    const operation = page.locator('#operations-keys-wrapKey')
+    await operation.locator('.opblock-summary').click()
+    const options = await operation.locator('tr[data-param-name="masterKeyId"] select option').allInnerTexts()
+    expect(options.filter((id) => id !== '--').sort()).toEqual([...served.kms.masterKeyIds()].sort())
+    await operation.locator('.opblock-summary').click()
   })
 
   it('wraps with an x-api-key set in "Authorize", and a PUBLIC token is refused the INTERNAL unwrap', async () => {
