@@ -1,7 +1,16 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import type { TestProject } from 'vitest/node'
-import { cliDist, coreDist, isDirectory, pythonEnvScript, repoRoot, testDataDir, venvPython } from './paths.js'
+import {
+  cliDist,
+  coreDist,
+  isDirectory,
+  pythonEnvScript,
+  repoRoot,
+  sparkEnvScript,
+  testDataDir,
+  venvPython,
+} from './paths.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,6 +19,21 @@ declare module 'vitest' {
     /** Interpreter of the venv that has the pinned pyarrow. */
     pmePython: string
   }
+}
+
+/**
+ * The Spark suites (the KMS gateway, the Spark workflow) run in parallel workers and each calls
+ * spark-env.sh: on a fresh clone two would install the same venv at once. It is provisioned here,
+ * once, before them (their own calls then find it ready). Not when they are skipped (PME_IT_ONCE).
+ */
+function provisionSpark(): void {
+  if (process.env.PME_IT_ONCE === 'skip') return
+  const spark = spawnSync('bash', [sparkEnvScript], { cwd: repoRoot, encoding: 'utf8', timeout: 900_000 })
+  if (spark.error || spark.status !== 0) {
+    const reason = spark.error ? spark.error.message : spark.stderr.trim() || `exit code ${spark.status}`
+    throw new Error(`Spark suites: could not provision Spark (${sparkEnvScript}).\n${reason}`)
+  }
+  console.log(`[integration] ${spark.stdout.trim()}`)
 }
 
 /**
@@ -28,6 +52,7 @@ export default function setup(project: TestProject): void {
   }
   const line = env.stdout.trim()
   if (line) console.log(`[integration] ${line}`)
+  provisionSpark()
 
   if (!existsSync(coreDist)) {
     throw new Error(

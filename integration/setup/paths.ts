@@ -8,6 +8,7 @@ export const integrationDir = path.resolve(path.dirname(fileURLToPath(import.met
 export const repoRoot = path.resolve(integrationDir, '..')
 
 export const pythonEnvScript = path.join(integrationDir, 'setup', 'python-env.sh')
+export const sparkEnvScript = path.join(integrationDir, 'setup', 'spark-env.sh')
 export const readPlainScript = path.join(integrationDir, 'python', 'read_plain.py')
 /** Batch driver for the encryption interop suites (many pyarrow reads/writes/comparisons per process). */
 export const pyarrowCryptoScript = path.join(integrationDir, 'python', 'pyarrow_crypto.py')
