@@ -265,7 +265,12 @@ export async function readColumns(
   // Pages of all row groups are joined once, into one array per column.
   for await (const group of readGroupParts(source, options)) {
     numRows += group.numRows
-    for (const [name, parts] of group.parts) all.set(name, [...(all.get(name) ?? []), ...parts])
+    for (const [name, parts] of group.parts) {
+      const list = all.get(name)
+      // Appended in place: copying the list per row group is quadratic in the row groups.
+      if (list) for (const part of parts) list.push(part)
+      else all.set(name, [...parts])
+    }
   }
   const columns: Columns = {}
   for (const [name, parts] of all) columns[name] = join(parts)
