@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ParquetFile } from '../src/read/parquet-file.js'
+import { readColumnGroups, readColumns } from '../src/read/read-columns.js'
 import { readParquet, readParquetRowGroups } from '../src/read/read-parquet.js'
 import { decryptFile } from '../src/transform/decrypt-file.js'
 import { writeParquet } from '../src/write/parquet-writer.js'
@@ -59,6 +60,20 @@ describe('a row group of 1,048,576 rows', () => {
     }
     expect(groups).toEqual([ROWS])
     expect(last).toEqual({ id: BigInt(ROWS - 1) })
+  })
+
+  it('readColumns returns every value, readColumnGroups the group whole', async () => {
+    const { numRows, columns } = await readColumns(path, { footerKey })
+    expect(numRows).toBe(ROWS)
+    // Optional columns (the writer's default): arrays, not typed arrays, since they may hold null.
+    expect(columns.id?.length).toBe(ROWS)
+    expect(columns.id?.[ROWS - 1]).toBe(BigInt(ROWS - 1))
+    expect(columns.half?.[ROWS - 1]).toBe((ROWS - 1) / 2)
+    const groups: number[] = []
+    for await (const group of readColumnGroups(path, { footerKey, columns: ['half'], limit: ROWS - 1 })) {
+      groups.push(group.numRows, group.columns.half?.length ?? -1)
+    }
+    expect(groups).toEqual([ROWS - 1, ROWS - 1])
   })
 
   it('a limit reads only the first rows', async () => {
