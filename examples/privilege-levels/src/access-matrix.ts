@@ -31,7 +31,7 @@ export async function tryRead(
     })
     return { readable: true, rows: rows.slice(0, keepRows) }
   } catch (error) {
-    if (error instanceof PmeError) return { readable: false, error }
+    if (PmeError.is(error)) return { readable: false, error }
     throw error
   }
 }

@@ -162,7 +162,7 @@ export async function readPlainChunk(
     throw new MalformedFileError('column chunk runs past the end of the file', location)
   }
   const key = await file.columnKey(rowGroupIndex, columnIndex).catch((error: unknown) => {
-    throw error instanceof PmeError ? error.at(location) : error
+    throw PmeError.is(error) ? error.at(location) : error
   })
   const padded = !key && undercountsDictionaryHeaders(file.metadata.created_by)
   const end = padded ? Math.min(file.source.byteLength, range.end + DICTIONARY_HEADER_PADDING) : range.end
